@@ -1,0 +1,106 @@
+"""Exchange: the shared platform of the international network of AI safety institutes."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application: config → extensions → blueprints → CLI → hooks."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("EXCHANGE_INSTANCE_PATH") or str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    configure(app, config or {})
+    configure_logging(app)
+    configure_extensions(app)
+    configure_blueprints(app)
+    configure_cli(app)
+    configure_hooks(app)
+    return app
+
+
+def configure(app: Flask, overrides: dict) -> None:
+    from exchange.config import CONFIGS, load_or_create_secret_key
+
+    env = overrides.get("ENV_NAME") or os.environ.get("EXCHANGE_ENV", "development")
+    if env not in CONFIGS:
+        raise RuntimeError(f"EXCHANGE_ENV must be one of {', '.join(CONFIGS)}, not {env!r}")
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(CONFIGS[env].from_environment(app.instance_path))
+    app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        if app.config["ENV_NAME"] == "production":
+            raise RuntimeError(
+                "SECRET_KEY is not set. Production refuses to start without one: "
+                "set SECRET_KEY to a long random value (python -c 'import secrets; "
+                "print(secrets.token_hex(32))')."
+            )
+        app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
+
+
+def configure_logging(app: Flask) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def configure_extensions(app: Flask) -> None:
+    import exchange.models  # noqa: F401  (the whole schema, for Alembic)
+    from exchange.accounts.views import load_user, unauthorized
+    from exchange.core import errors, security
+    from exchange.core.i18n import select_locale
+    from exchange.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from exchange.notifications.outbox import install_session_hooks
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user)
+    login_manager.unauthorized_handler(unauthorized)
+    security.init_app(app)
+    errors.init_app(app)
+    install_session_hooks()
+
+
+def configure_blueprints(app: Flask) -> None:
+    from exchange import accounts, admin, core, members, notifications
+
+    for blueprint in (core.bp, accounts.bp, members.bp, admin.bp, notifications.bp):
+        app.register_blueprint(blueprint)
+
+
+def configure_cli(app: Flask) -> None:
+    from exchange.cli import exchange_cli
+
+    app.cli.add_command(exchange_cli)
+
+
+def configure_hooks(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from exchange.access import TEMPLATE_HELPERS
+    from exchange.notifications.outbox import dispatch
+
+    app.jinja_env.globals.update(TEMPLATE_HELPERS)
+    app.jinja_env.globals["get_locale"] = get_locale
+
+    @app.after_request
+    def send_queued_mail(response):
+        dispatch()
+        return response

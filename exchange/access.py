@@ -1,0 +1,139 @@
+"""The one access policy: who may see or change what, and the ACL tokens search filters on.
+
+Every exit of the application asks this module: views, templates, lists, search (results,
+snippets, facets, suggestions), feeds, exports, the API and e-mails. Content that a user may not
+see answers 404 so that its existence does not leak.
+
+Content objects (wiki pages, evaluation records, programs) expose:
+- ``visibility``: one of :class:`Visibility`;
+- ``owner_institute_id``: the institute that owns the content;
+- ``allowed_institute_ids``: the institutes listed when visibility is ``institutes``;
+- ``embargo_until``: an optional aware datetime before which only the owner institute sees it.
+
+Platform admins manage accounts and institutes; they get no blanket right to read restricted
+content, which stays need-to-know.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Collection
+from datetime import datetime
+from typing import Protocol
+
+from exchange.accounts.models import Institute, Role, User
+from exchange.db import utcnow
+
+PUBLIC_TOKEN = "public"
+NETWORK_TOKEN = "network"
+
+
+class Visibility(enum.StrEnum):
+    PUBLIC = "public"
+    NETWORK = "network"
+    INSTITUTES = "institutes"
+
+
+class Guarded(Protocol):
+    visibility: str
+    owner_institute_id: int | None
+    embargo_until: datetime | None
+
+    @property
+    def allowed_institute_ids(self) -> Collection[int]: ...
+
+
+def institute_token(institute_id: int) -> str:
+    """Return the ACL token held by members of an institute."""
+    return f"inst:{institute_id}"
+
+
+def is_signed_in(user) -> bool:
+    """True for an authenticated, active account (anonymous visitors and None are not)."""
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def has_role(user, role: Role) -> bool:
+    return is_signed_in(user) and user.has_role(role)
+
+
+def is_admin(user) -> bool:
+    return has_role(user, Role.ADMIN)
+
+
+def acl_tokens(user) -> frozenset[str]:
+    """Return the ACL tokens a user holds; search filters documents on these."""
+    if not is_signed_in(user):
+        return frozenset({PUBLIC_TOKEN})
+    return frozenset({PUBLIC_TOKEN, NETWORK_TOKEN, institute_token(user.institute_id)})
+
+
+def is_embargoed(obj: Guarded, now: datetime | None = None) -> bool:
+    return obj.embargo_until is not None and (now or utcnow()) < obj.embargo_until
+
+
+def object_tokens(obj: Guarded, now: datetime | None = None) -> frozenset[str]:
+    """Return the tokens any one of which grants sight of ``obj`` (stored with search documents)."""
+    owner = {institute_token(obj.owner_institute_id)} if obj.owner_institute_id else set()
+    if is_embargoed(obj, now):
+        return frozenset(owner)
+    visibility = Visibility(obj.visibility)
+    if visibility is Visibility.PUBLIC:
+        return frozenset({PUBLIC_TOKEN})
+    if visibility is Visibility.NETWORK:
+        return frozenset({NETWORK_TOKEN})
+    return frozenset(owner | {institute_token(i) for i in obj.allowed_institute_ids})
+
+
+def can_view(user, obj: Guarded, now: datetime | None = None) -> bool:
+    """May ``user`` see ``obj`` at all (its title, text, history, attachments, existence)?"""
+    return bool(acl_tokens(user) & object_tokens(obj, now))
+
+
+def can_edit(user, obj: Guarded, now: datetime | None = None) -> bool:
+    """May ``user`` change ``obj``? Members of the owning institute who can see it."""
+    return (
+        is_signed_in(user)
+        and obj.owner_institute_id == user.institute_id
+        and can_view(user, obj, now)
+    )
+
+
+def can_administer(user) -> bool:
+    """May ``user`` manage institutes, every user and read the audit log?"""
+    return is_admin(user)
+
+
+def can_manage_institute(user, institute: Institute | int | None) -> bool:
+    """May ``user`` invite to and manage the members of ``institute``?"""
+    if institute is None or not is_signed_in(user):
+        return False
+    institute_id = institute if isinstance(institute, int) else institute.id
+    if is_admin(user):
+        return True
+    return has_role(user, Role.COORDINATOR) and user.institute_id == institute_id
+
+
+def can_see_user(viewer, user: User) -> bool:
+    """May ``viewer`` see another account's management details (roles, status, invitations)?"""
+    return viewer is not None and (
+        is_admin(viewer) or can_manage_institute(viewer, user.institute_id)
+    )
+
+
+def grantable_roles(actor) -> tuple[Role, ...]:
+    """Return the roles ``actor`` may hand out when inviting or editing."""
+    if is_admin(actor):
+        return (Role.COORDINATOR, Role.REVIEWER, Role.ADMIN)
+    if has_role(actor, Role.COORDINATOR):
+        return (Role.COORDINATOR, Role.REVIEWER)
+    return ()
+
+
+TEMPLATE_HELPERS = {
+    "can_view": can_view,
+    "can_edit": can_edit,
+    "can_administer": can_administer,
+    "can_manage_institute": can_manage_institute,
+    "is_admin": is_admin,
+}

@@ -1,0 +1,78 @@
+"""`flask exchange ...` commands; each one calls services."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from exchange.extensions import db
+
+exchange_cli = AppGroup("exchange", help="Exchange administration commands.")
+
+
+@exchange_cli.command("demo")
+def load_demo():
+    """Load the demo institutes and accounts (idempotent)."""
+    from exchange.demo import ACCOUNTS, DEMO_PASSWORD, demo_email, load_demo_data
+
+    added = load_demo_data()
+    click.echo(
+        f"Demo data: {added['institutes']} institutes and {added['users']} accounts added "
+        "(existing rows kept)."
+    )
+    click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
+    for code, local, name, _roles, _locale in ACCOUNTS:
+        click.echo(f"  {demo_email(code, local):32} {name}")
+
+
+@exchange_cli.command("create-admin")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--institute", "institute_code", required=True, help="Institute code, e.g. KR-AISI")
+@click.password_option()
+def create_admin(email, name, institute_code, password):
+    """Create a platform admin (the first account of a real deployment)."""
+    from sqlalchemy import select
+
+    from exchange.accounts import passwords
+    from exchange.accounts.errors import ServiceError
+    from exchange.accounts.models import Institute, Role, User, UserRole
+    from exchange.accounts.services import check_password_rules, normalize_email
+    from exchange.db import utcnow
+
+    institute = db.session.scalar(select(Institute).where(Institute.code == institute_code))
+    if institute is None:
+        raise click.ClickException(f"no institute with code {institute_code}")
+    try:
+        check_password_rules(password, email)
+    except ServiceError as error:
+        raise click.ClickException(str(error.message)) from error
+    db.session.add(
+        User(
+            email=normalize_email(email),
+            display_name=name,
+            password_hash=passwords.hash_password(password),
+            institute=institute,
+            email_confirmed_at=utcnow(),
+            role_rows=[UserRole(role=Role.ADMIN.value)],
+        )
+    )
+    db.session.commit()
+    click.echo(f"Admin {email} created.")
+
+
+@exchange_cli.group("outbox")
+def outbox_cli():
+    """The e-mail outbox."""
+
+
+@outbox_cli.command("send")
+def send_outbox():
+    """Send every due e-mail now (run from cron to retry failed sends)."""
+    from exchange.notifications.outbox import send_due
+
+    sent, failed = send_due()
+    click.echo(f"{sent} sent, {failed} failed (will be retried)")
+    if failed and current_app.config["MAIL_BACKEND"] == "smtp":
+        raise SystemExit(1)

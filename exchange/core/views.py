@@ -1,0 +1,72 @@
+"""Home page, language switch and the honest placeholders of features still to come."""
+
+from __future__ import annotations
+
+from flask import current_app, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from exchange.accounts import services as account_services
+from exchange.core import bp
+from exchange.core.urls import safe_next
+
+UPCOMING = {
+    "wiki": (
+        _l("Wiki"),
+        _l(
+            "Methodology and findings pages in Markdown with full history, conflict-safe "
+            "editing, review sign-off and need-to-know visibility."
+        ),
+    ),
+    "evaluations": (
+        _l("Evaluations"),
+        _l(
+            "Structured evaluation records linked to methodologies and findings, imported "
+            "straight from Inspect logs."
+        ),
+    ),
+    "rotations": (
+        _l("Rotations"),
+        _l(
+            "Staff rotation programs: applications with home endorsement, conflict-aware "
+            "review, offers, placements and exit reports."
+        ),
+    ),
+    "search": (
+        _l("Search"),
+        _l(
+            "Search across the wiki, findings, evaluation records and programs in English and "
+            "Korean, showing only what you may read."
+        ),
+    ),
+}
+
+
+@bp.get("/")
+def home():
+    """Show the home page."""
+    return render_template("core/home.html", sections=UPCOMING)
+
+
+@bp.get("/wiki/", defaults={"section": "wiki"}, endpoint="wiki")
+@bp.get("/evaluations/", defaults={"section": "evaluations"}, endpoint="evaluations")
+@bp.get("/rotations/", defaults={"section": "rotations"}, endpoint="rotations")
+@bp.get("/search", defaults={"section": "search"}, endpoint="search")
+def coming_soon(section: str):
+    """Say plainly that this part of Exchange is not built yet."""
+    title, summary = UPCOMING[section]
+    query = request.args.get("q", "")[:200] if section == "search" else ""
+    return render_template(
+        "core/coming_soon.html", section=section, title=title, summary=summary, query=query
+    )
+
+
+@bp.post("/language")
+def set_language():
+    """Switch the interface language; remembered on the account when signed in."""
+    locale = request.form.get("locale", "")
+    if locale in current_app.config["LANGUAGES"]:
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            account_services.set_locale(current_user, locale)
+    return redirect(safe_next(request.form.get("next")) or url_for("core.home"))

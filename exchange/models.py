@@ -1,0 +1,12 @@
+"""Import every model so that the metadata (and Alembic) sees the whole schema."""
+
+from exchange.accounts.models import (  # noqa: F401
+    AccountToken,
+    Institute,
+    InstituteDomain,
+    Invitation,
+    User,
+    UserRole,
+)
+from exchange.audit.models import AuditEvent  # noqa: F401
+from exchange.notifications.models import Notification, OutboxEmail  # noqa: F401
