@@ -76,3 +76,26 @@ def send_outbox():
     click.echo(f"{sent} sent, {failed} failed (will be retried)")
     if failed and current_app.config["MAIL_BACKEND"] == "smtp":
         raise SystemExit(1)
+
+
+@exchange_cli.group("translations")
+def translations_cli():
+    """The English and Korean message catalogs."""
+
+
+@translations_cli.command("update")
+def update_translations():
+    """Extract messages and merge them into the catalogs; list what lacks Korean."""
+    from exchange.i18n_catalogs import update_catalogs
+
+    for locale, count in update_catalogs().items():
+        click.echo(f"{locale}: {count} messages without a translation")
+
+
+@translations_cli.command("compile")
+def compile_translations():
+    """Compile the catalogs to .mo files."""
+    from exchange.i18n_catalogs import compile_catalogs
+
+    compile_catalogs()
+    click.echo("catalogs compiled")

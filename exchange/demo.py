@@ -19,14 +19,24 @@ DEMO_PASSWORD = "exchange-demo-2026"  # noqa: S105 - published in the README on 
 INSTITUTES = [
     ("KR-AISI", "Korea AI Safety Institute", "AI안전연구소", "KR", "kr-aisi.example"),
     ("UK-AISI", "UK AI Security Institute", "영국 AI보안연구소", "GB", "uk-aisi.example"),
-    ("US-CAISI", "US Center for AI Standards and Innovation", "미국 AI표준혁신센터", "US",
-     "us-caisi.example"),
+    (
+        "US-CAISI",
+        "US Center for AI Standards and Innovation",
+        "미국 AI표준혁신센터",
+        "US",
+        "us-caisi.example",
+    ),
     ("JP-AISI", "Japan AI Safety Institute", "일본 AI안전연구소", "JP", "jp-aisi.example"),
     ("SG-AISI", "Singapore AI Safety Institute", "싱가포르 AI안전연구소", "SG", "sg-aisi.example"),
     ("CA-AISI", "Canadian AI Safety Institute", "캐나다 AI안전연구소", "CA", "ca-aisi.example"),
     ("EU-AIO", "European AI Office", "유럽연합 AI사무국", "EU", "eu-aio.example"),
-    ("FR-INESIA", "INESIA (France)", "프랑스 국가AI평가안전연구소(INESIA)", "FR",
-     "fr-inesia.example"),
+    (
+        "FR-INESIA",
+        "INESIA (France)",
+        "프랑스 국가AI평가안전연구소(INESIA)",
+        "FR",
+        "fr-inesia.example",
+    ),
     ("AU-AISI", "Australian AI Safety Institute", "호주 AI안전연구소", "AU", "au-aisi.example"),
     ("KE-AI", "Kenya AI safety office", "케냐 AI안전 담당기관", "KE", "ke-ai.example"),
 ]

@@ -48,7 +48,9 @@ def pending_invitation(email: str) -> Invitation | None:
     )
 
 
-def invite(actor: User, institute: Institute, email: str, roles: list[str], locale: str) -> Invitation:
+def invite(
+    actor: User, institute: Institute, email: str, roles: list[str], locale: str
+) -> Invitation:
     """E-mail an invitation to join ``institute``; a pending one for the address is replaced."""
     if not access.can_manage_institute(actor, institute):
         raise ServiceError(_l("You may not invite people to this institute."))
@@ -56,7 +58,8 @@ def invite(actor: User, institute: Institute, email: str, roles: list[str], loca
     if not access.is_admin(actor) and not _email_domain_allowed(email, institute):
         raise ServiceError(
             _l(
-                "Coordinators can invite addresses on their institute's domains only (%(domains)s).",
+                "Coordinators can invite addresses on their institute's domains only "
+                "(%(domains)s).",
                 domains=", ".join(institute.domain_names) or "-",
             ),
             field="email",
@@ -152,7 +155,9 @@ def revoke_invitation(actor: User, invitation: Invitation) -> None:
     if invitation.accepted_at is not None or invitation.revoked_at is not None:
         raise ServiceError(_l("This invitation is no longer open."))
     invitation.revoked_at = utcnow()
-    record("invitation_revoked", actor=actor, institute=invitation.institute, email=invitation.email)
+    record(
+        "invitation_revoked", actor=actor, institute=invitation.institute, email=invitation.email
+    )
     db.session.commit()
 
 

@@ -152,7 +152,7 @@ class Invitation(TimestampMixin, Base):
 
 class TokenPurpose(enum.StrEnum):
     CONFIRM_EMAIL = "confirm_email"
-    RESET_PASSWORD = "reset_password"
+    RESET_PASSWORD = "reset_password"  # noqa: S105 - a purpose name
 
 
 class AccountToken(Base):

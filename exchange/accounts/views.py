@@ -97,9 +97,7 @@ def sign_up():
     form = SignUpForm()
     if form.validate_on_submit():
         try:
-            services.sign_up(
-                form.email.data, form.display_name.data, form.password.data, _locale()
-            )
+            services.sign_up(form.email.data, form.display_name.data, form.password.data, _locale())
         except ServiceError as error:
             show_service_error(form, error)
         else:
@@ -216,9 +214,7 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(
-                current_user, form.current_password.data, form.password.data
-            )
+            services.change_password(current_user, form.current_password.data, form.password.data)
         except ServiceError as error:
             show_service_error(form, error)
         else:
@@ -226,9 +222,7 @@ def change_password():
             flash(_("Your password is changed."), "success")
             return redirect(url_for("accounts.edit_profile"))
     profile_form = ProfileForm(obj=current_user)
-    return render_template(
-        "accounts/edit_profile.html", form=profile_form, password_form=form
-    ), 400
+    return render_template("accounts/edit_profile.html", form=profile_form, password_form=form), 400
 
 
 def load_user(session_id: str):

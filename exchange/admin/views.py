@@ -111,7 +111,9 @@ def edit_user(user_id: int):
     form = UserForm(obj=user)
     institutes = db.session.scalars(select(Institute).order_by(Institute.code)).all()
     form.institute.choices = [(i.id, f"{i.code} · {i.name_en}") for i in institutes]
-    form.roles.choices = [(r.value, ROLE_LABELS[r.value]) for r in access.grantable_roles(current_user)]
+    form.roles.choices = [
+        (r.value, ROLE_LABELS[r.value]) for r in access.grantable_roles(current_user)
+    ]
     if request.method == "GET":
         form.institute.data = user.institute_id
         form.roles.data = [r.role for r in user.role_rows]

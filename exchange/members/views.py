@@ -71,15 +71,21 @@ def invite_member():
         institutes = db.session.scalars(select(Institute).order_by(Institute.code)).all()
     else:
         institutes = [institute]
-    form.institute.choices = [(i.id, f"{i.code} · {i.name_for(str(get_locale()))}") for i in institutes]
-    form.roles.choices = [(r.value, ROLE_LABELS[r.value]) for r in access.grantable_roles(current_user)]
+    form.institute.choices = [
+        (i.id, f"{i.code} · {i.name_for(str(get_locale()))}") for i in institutes
+    ]
+    form.roles.choices = [
+        (r.value, ROLE_LABELS[r.value]) for r in access.grantable_roles(current_user)
+    ]
     if request.method == "GET":
         form.institute.data = institute.id
         form.locale.data = str(get_locale())
     if form.validate_on_submit():
         target = db.session.get(Institute, form.institute.data)
         try:
-            management.invite(current_user, target, form.email.data, form.roles.data, form.locale.data)
+            management.invite(
+                current_user, target, form.email.data, form.roles.data, form.locale.data
+            )
         except ServiceError as error:
             show_service_error(form, error)
         else:

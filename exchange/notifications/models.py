@@ -36,9 +36,7 @@ class OutboxEmail(Base):
 
     __tablename__ = "outbox_emails"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('pending', 'sending', 'sent', 'failed')", name="status_known"
-        ),
+        CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed')", name="status_known"),
         Index("ix_outbox_emails_due", "status", "next_attempt_at"),
     )
 

@@ -98,7 +98,8 @@ def _claim(now) -> OutboxEmail | None:
             .where(
                 or_(
                     (OutboxEmail.status == "pending") & (OutboxEmail.next_attempt_at <= now),
-                    (OutboxEmail.status == "sending") & (OutboxEmail.claimed_at < now - STALE_CLAIM),
+                    (OutboxEmail.status == "sending")
+                    & (OutboxEmail.claimed_at < now - STALE_CLAIM),
                 )
             )
             .order_by(OutboxEmail.id)
@@ -178,7 +179,9 @@ def deliver(message: OutboxEmail) -> None:
         )
         return
     smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
-    with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]) as smtp:
+    with smtp_class(
+        config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]
+    ) as smtp:
         if config["MAIL_USE_TLS"]:
             smtp.starttls()
         if config["MAIL_USERNAME"]:

@@ -6,9 +6,8 @@ Create Date: 2026-11-27 13:38:43.479639
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "f379ba7278b5"
