@@ -13,6 +13,7 @@ from exchange.accounts.models import Institute, InstituteDomain, User, UserRole
 from exchange.db import utcnow
 from exchange.extensions import db as _db
 from exchange.extensions import limiter
+from exchange.i18n_catalogs import compile_catalogs
 from tests.support import (
     DEFAULT_PASSWORD,
     Client,
@@ -34,6 +35,7 @@ def smtp_server():
 @pytest.fixture(scope="session")
 def app(tmp_path_factory, smtp_server):
     """One application for the suite, on a database migrated to head."""
+    compile_catalogs()  # the suite tests the catalogs as they are in the working tree
     url = database_url_for_tests(tmp_path_factory.mktemp("db"))
     reset_database(url)
     application = create_app(

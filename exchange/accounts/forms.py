@@ -7,7 +7,9 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-LANGUAGE_CHOICES = [("en", "English"), ("ko", "한국어")]
+from exchange.core.fields import choices
+
+LANGUAGE_CHOICES = choices([("en", "English"), ("ko", "한국어")])
 
 
 class SignInForm(FlaskForm):

@@ -218,7 +218,7 @@ def change_password():
         except ServiceError as error:
             show_service_error(form, error)
         else:
-            login_user(current_user)
+            login_user(current_user._get_current_object())  # keep this session, new version
             flash(_("Your password is changed."), "success")
             return redirect(url_for("accounts.edit_profile"))
     profile_form = ProfileForm(obj=current_user)

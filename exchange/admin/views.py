@@ -17,10 +17,11 @@ from exchange.admin import bp
 from exchange.admin.forms import InstituteForm, UserForm
 from exchange.audit.models import AuditEvent
 from exchange.audit.services import EVENTS
+from exchange.core.fields import choices
 from exchange.core.forms import show_service_error
 from exchange.core.pagination import paginate
 from exchange.extensions import db
-from exchange.members.forms import ROLE_LABELS
+from exchange.members.forms import ROLE_LABELS, role_choices
 
 
 @bp.before_request
@@ -110,10 +111,8 @@ def edit_user(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     form = UserForm(obj=user)
     institutes = db.session.scalars(select(Institute).order_by(Institute.code)).all()
-    form.institute.choices = [(i.id, f"{i.code} · {i.name_en}") for i in institutes]
-    form.roles.choices = [
-        (r.value, ROLE_LABELS[r.value]) for r in access.grantable_roles(current_user)
-    ]
+    form.institute.choices = choices((i.id, f"{i.code} · {i.name_en}") for i in institutes)
+    form.roles.choices = role_choices(current_user)
     if request.method == "GET":
         form.institute.data = user.institute_id
         form.roles.data = [r.role for r in user.role_rows]

@@ -7,8 +7,9 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField
 from wtforms.validators import DataRequired, Email, Length
 
+from exchange import access
 from exchange.accounts.forms import LANGUAGE_CHOICES
-from exchange.core.fields import CheckboxListField
+from exchange.core.fields import CheckboxListField, choices
 
 ROLE_LABELS = {
     "member": _l("Member"),
@@ -26,3 +27,8 @@ class InviteForm(FlaskForm):
         description=_l("Every account is a member. Coordinators run rotations and endorsements."),
     )
     locale = SelectField(_l("Language of the invitation e-mail"), choices=LANGUAGE_CHOICES)
+
+
+def role_choices(actor):
+    """The roles ``actor`` may grant, as form choices."""
+    return choices((r.value, ROLE_LABELS[r.value]) for r in access.grantable_roles(actor))

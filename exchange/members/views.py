@@ -12,11 +12,12 @@ from exchange import access
 from exchange.accounts import management
 from exchange.accounts.errors import ServiceError
 from exchange.accounts.models import Institute, Invitation, User
+from exchange.core.fields import choices
 from exchange.core.forms import show_service_error
 from exchange.db import utcnow
 from exchange.extensions import db
 from exchange.members import bp
-from exchange.members.forms import ROLE_LABELS, InviteForm
+from exchange.members.forms import ROLE_LABELS, InviteForm, role_choices
 
 
 def _institute_or_abort(code: str | None) -> Institute:
@@ -71,12 +72,9 @@ def invite_member():
         institutes = db.session.scalars(select(Institute).order_by(Institute.code)).all()
     else:
         institutes = [institute]
-    form.institute.choices = [
-        (i.id, f"{i.code} · {i.name_for(str(get_locale()))}") for i in institutes
-    ]
-    form.roles.choices = [
-        (r.value, ROLE_LABELS[r.value]) for r in access.grantable_roles(current_user)
-    ]
+    locale = str(get_locale())
+    form.institute.choices = choices((i.id, f"{i.code} · {i.name_for(locale)}") for i in institutes)
+    form.roles.choices = role_choices(current_user)
     if request.method == "GET":
         form.institute.data = institute.id
         form.locale.data = str(get_locale())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, has_request_context, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -52,6 +52,6 @@ def open_notification(notice_id: int):
 
 @bp.app_context_processor
 def inject_unread_count():
-    if current_user.is_authenticated and request.endpoint != "static":
+    if has_request_context() and current_user.is_authenticated:
         return {"unread_notifications": services.unread_count(current_user)}
     return {"unread_notifications": 0}
