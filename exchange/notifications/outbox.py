@@ -77,9 +77,11 @@ def install_session_hooks() -> None:
 
 def dispatch(force: bool = False) -> None:
     """Deliver what the last commits queued: now (sync) or via the worker thread."""
-    session = db.session()
-    if not (force or session.info.pop("outbox_committed", False)):
-        return
+    if not force:
+        if not db.session.registry.has():  # this request never touched the database
+            return
+        if not db.session().info.pop("outbox_committed", False):
+            return
     if current_app.config["MAIL_DISPATCH"] == "sync":
         try:
             send_due()

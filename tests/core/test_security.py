@@ -123,3 +123,17 @@ def test_production_uses_the_environment(monkeypatch, tmp_path):
     assert (app.config["MAIL_SERVER"], app.config["MAIL_PORT"]) == ("smtp.internal", 2525)
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["MAIL_BACKEND"] == "smtp"
+
+
+def test_cookie_is_secure_behind_a_trusted_https_proxy(monkeypatch, tmp_path):
+    monkeypatch.setenv("EXCHANGE_INSTANCE_PATH", str(tmp_path))
+    app = create_app(
+        {"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://", "PROXY_COUNT": 1}
+    )
+    # The home page sets the session cookie (its forms carry a CSRF token).
+    plain = app.test_client().get("/", headers={"X-Forwarded-Proto": "http"})
+    proxied = app.test_client().get("/", headers={"X-Forwarded-Proto": "https"})
+    assert "Secure" not in plain.headers["Set-Cookie"]
+    assert "Secure" in proxied.headers["Set-Cookie"]
+    assert "Strict-Transport-Security" in proxied.headers
+    assert "Strict-Transport-Security" not in plain.headers
