@@ -54,11 +54,16 @@ def app(tmp_path_factory, smtp_server):
 
 
 @pytest.fixture(autouse=True)
-def db(app):
+def db(request, app):
     """Run each test inside one transaction that is rolled back at the end.
 
     Services commit as usual; their commits release savepoints of the outer transaction.
+    The session is shared by every app in the process, so a test that builds its own app on its
+    own database (and needs real commits, e.g. for another thread) is marked `own_database`.
     """
+    if request.node.get_closest_marker("own_database"):
+        yield _db
+        return
     with app.app_context():
         connection = _db.engine.connect()
     transaction = connection.begin()

@@ -197,6 +197,7 @@ class _Worker:
     def __init__(self, app):
         self.app = app
         self.event = threading.Event()
+        self.stopping = False
         self.pid = os.getpid()
         self.thread = threading.Thread(target=self._run, name="exchange-outbox", daemon=True)
         self.thread.start()
@@ -204,10 +205,17 @@ class _Worker:
     def wake(self) -> None:
         self.event.set()
 
+    def stop(self) -> None:
+        self.stopping = True
+        self.event.set()
+        self.thread.join(timeout=30)
+
     def _run(self) -> None:
-        while True:
+        while not self.stopping:
             self.event.wait(timeout=60)
             self.event.clear()
+            if self.stopping:
+                break
             try:
                 with self.app.app_context():
                     send_due()
@@ -227,3 +235,12 @@ def _worker_for(app) -> _Worker:
         if worker is None or worker.pid != os.getpid():
             worker = _workers[id(app)] = _Worker(app)
         return worker
+
+
+def stop_workers() -> None:
+    """Stop this process's background senders (tests and orderly shutdown)."""
+    with _workers_lock:
+        workers = list(_workers.values())
+        _workers.clear()
+    for worker in workers:
+        worker.stop()

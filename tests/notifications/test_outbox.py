@@ -3,6 +3,7 @@
 import time
 from datetime import timedelta
 
+import pytest
 from flask_migrate import upgrade
 from sqlalchemy import select, update
 
@@ -149,6 +150,7 @@ def test_file_backend_writes_to_the_instance_folder(app, make_user, tmp_path, ca
     assert "http://x/sign-in" in caplog.text
 
 
+@pytest.mark.own_database
 def test_background_worker_sends_after_commit(tmp_path, smtp_server, mailbox):
     """The production dispatcher: a worker thread, with the data really committed."""
     app = create_app(
@@ -172,9 +174,12 @@ def test_background_worker_sends_after_commit(tmp_path, smtp_server, mailbox):
         )
         db.session.commit()
         outbox.dispatch()
-    deadline = time.monotonic() + 10
-    while not mailbox.to("worker@b.example") and time.monotonic() < deadline:
-        time.sleep(0.02)
+    try:
+        deadline = time.monotonic() + 10
+        while not mailbox.to("worker@b.example") and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        outbox.stop_workers()
     assert mailbox.last("worker@b.example").subject == "From the worker"
     with app.app_context():
         assert db.session.scalar(select(OutboxEmail.status)) == "sent"
