@@ -79,9 +79,9 @@ def configure_extensions(app: Flask) -> None:
 
 
 def configure_blueprints(app: Flask) -> None:
-    from exchange import accounts, admin, core, members, notifications
+    from exchange import accounts, admin, core, members, notifications, wiki
 
-    for blueprint in (core.bp, accounts.bp, members.bp, admin.bp, notifications.bp):
+    for blueprint in (core.bp, accounts.bp, members.bp, admin.bp, notifications.bp, wiki.bp):
         app.register_blueprint(blueprint)
 
 
@@ -95,10 +95,12 @@ def configure_hooks(app: Flask) -> None:
     from flask_babel import get_locale
 
     from exchange.access import TEMPLATE_HELPERS
+    from exchange.db import utcnow
     from exchange.notifications.outbox import dispatch
 
     app.jinja_env.globals.update(TEMPLATE_HELPERS)
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["now"] = utcnow
 
     @app.after_request
     def send_queued_mail(response):

@@ -21,6 +21,8 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Protocol
 
+from sqlalchemy import and_, false, or_
+
 from exchange.accounts.models import Institute, Role, User
 from exchange.db import utcnow
 
@@ -128,6 +130,34 @@ def grantable_roles(actor) -> tuple[Role, ...]:
     if has_role(actor, Role.COORDINATOR):
         return (Role.COORDINATOR, Role.REVIEWER)
     return ()
+
+
+def visibility_filter(user, model, now: datetime | None = None):
+    """Return a SQL condition selecting the rows of ``model`` that ``user`` may see.
+
+    ``model`` maps the Guarded attributes as columns plus an ``allowed_institutes``
+    relationship to Institute. It is the SQL twin of :func:`can_view` (a test checks they agree).
+    """
+    now = now or utcnow()
+    open_now = or_(model.embargo_until.is_(None), model.embargo_until <= now)
+    if not is_signed_in(user):
+        return and_(model.visibility == Visibility.PUBLIC.value, open_now)
+    listed = model.allowed_institutes.any(Institute.id == user.institute_id)
+    return or_(
+        model.owner_institute_id == user.institute_id,
+        and_(
+            open_now,
+            or_(
+                model.visibility.in_([Visibility.PUBLIC.value, Visibility.NETWORK.value]),
+                and_(model.visibility == Visibility.INSTITUTES.value, listed),
+            ),
+        ),
+    )
+
+
+def nothing():
+    """A condition that selects no row."""
+    return false()
 
 
 TEMPLATE_HELPERS = {

@@ -15,11 +15,13 @@ exchange_cli = AppGroup("exchange", help="Exchange administration commands.")
 def load_demo():
     """Load the demo institutes and accounts (idempotent)."""
     from exchange.demo import ACCOUNTS, DEMO_PASSWORD, demo_email, load_demo_data
+    from exchange.wiki.demo_loader import load_demo_pages
 
     added = load_demo_data()
+    pages = load_demo_pages()
     click.echo(
-        f"Demo data: {added['institutes']} institutes and {added['users']} accounts added "
-        "(existing rows kept)."
+        f"Demo data: {added['institutes']} institutes, {added['users']} accounts and "
+        f"{pages} wiki pages added (existing rows kept)."
     )
     click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
     for code, local, name, _roles, _locale in ACCOUNTS:

@@ -87,6 +87,11 @@ class Config:
     RATELIMIT_SIGNIN_PER_ADDRESS = "30 per 15 minutes"
     RATELIMIT_EMAIL_PER_ADDRESS = "10 per hour"
 
+    # Wiki attachments: size limit and allowed extensions (comma-separated; empty = defaults).
+    WIKI_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+    WIKI_ATTACHMENT_TYPES = ""
+    UPLOAD_FOLDER: str | None = None
+
     # Tokens e-mailed to people.
     INVITATION_MAX_AGE = timedelta(days=7)
     CONFIRMATION_MAX_AGE = timedelta(days=2)
@@ -129,10 +134,12 @@ class Config:
             "MAIL_PASSWORD",
             "MAIL_DEFAULT_SENDER",
             "MAIL_DISPATCH",
+            "WIKI_ATTACHMENT_TYPES",
+            "UPLOAD_FOLDER",
         ):
             if os.environ.get(key):
                 settings[key] = os.environ[key]
-        for key in ("MAIL_PORT", "PROXY_COUNT", "MAIL_MAX_ATTEMPTS"):
+        for key in ("MAIL_PORT", "PROXY_COUNT", "MAIL_MAX_ATTEMPTS", "WIKI_ATTACHMENT_MAX_BYTES"):
             settings[key] = env_int(key, settings[key])
         for key in ("MAIL_USE_TLS", "MAIL_USE_SSL", "SESSION_COOKIE_SECURE", "RATELIMIT_ENABLED"):
             settings[key] = env_bool(key, settings[key])

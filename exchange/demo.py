@@ -52,8 +52,11 @@ ACCOUNTS = [
     ("UK-AISI", "reviewer", "Tom Whitaker (reviewer)", [Role.REVIEWER], "en"),
     ("UK-AISI", "member", "Grace Okafor (member)", [], "en"),
     ("US-CAISI", "coordinator", "Jordan Lee (coordinator)", [Role.COORDINATOR], "en"),
+    ("US-CAISI", "reviewer", "Maria Alvarez (reviewer)", [Role.REVIEWER], "en"),
     ("JP-AISI", "coordinator", "Sato Yuki (coordinator)", [Role.COORDINATOR], "en"),
+    ("JP-AISI", "reviewer", "Tanaka Ren (reviewer)", [Role.REVIEWER], "en"),
     ("SG-AISI", "member", "Tan Wei Ling (member)", [], "en"),
+    ("SG-AISI", "reviewer", "Lim Jun Hao (reviewer)", [Role.REVIEWER], "en"),
 ]
 
 

@@ -10,3 +10,13 @@ from exchange.accounts.models import (  # noqa: F401
 )
 from exchange.audit.models import AuditEvent  # noqa: F401
 from exchange.notifications.models import Notification, OutboxEmail  # noqa: F401
+from exchange.wiki.models import (  # noqa: F401
+    Attachment,
+    Page,
+    PageLink,
+    PageTag,
+    Revision,
+    SignOff,
+    SlugRedirect,
+    Watch,
+)

@@ -31,8 +31,11 @@ class Page:
         return self.number < self.pages
 
 
-def paginate(query: Select, per_page: int = 50) -> Page:
-    """Run one page of ``query``; a bad or out-of-range `page` argument answers 404."""
+def paginate(query: Select, per_page: int = 50, rows: bool = False) -> Page:
+    """Run one page of ``query``; a bad or out-of-range `page` argument answers 404.
+
+    Items are the first entity of each row, or whole rows when ``rows`` is true.
+    """
     raw = request.args.get("page", "1")
     if not raw.isdigit() or int(raw) < 1:
         abort(404)
@@ -40,5 +43,6 @@ def paginate(query: Select, per_page: int = 50) -> Page:
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     if number > 1 and (number - 1) * per_page >= total:
         abort(404)
-    items = db.session.scalars(query.limit(per_page).offset((number - 1) * per_page)).all()
+    window = query.limit(per_page).offset((number - 1) * per_page)
+    items = db.session.execute(window).all() if rows else db.session.scalars(window).all()
     return Page(items=list(items), number=number, per_page=per_page, total=total)

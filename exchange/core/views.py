@@ -10,7 +10,7 @@ from exchange.accounts import services as account_services
 from exchange.core import bp
 from exchange.core.urls import safe_next
 
-UPCOMING = {
+SECTIONS = {
     "wiki": (
         _l("Wiki"),
         _l(
@@ -45,16 +45,15 @@ UPCOMING = {
 @bp.get("/")
 def home():
     """Show the home page."""
-    return render_template("core/home.html", sections=UPCOMING)
+    return render_template("core/home.html", sections=SECTIONS)
 
 
-@bp.get("/wiki/", defaults={"section": "wiki"}, endpoint="wiki")
 @bp.get("/evaluations/", defaults={"section": "evaluations"}, endpoint="evaluations")
 @bp.get("/rotations/", defaults={"section": "rotations"}, endpoint="rotations")
 @bp.get("/search", defaults={"section": "search"}, endpoint="search")
 def coming_soon(section: str):
     """Say plainly that this part of Exchange is not built yet."""
-    title, summary = UPCOMING[section]
+    title, summary = SECTIONS[section]
     query = request.args.get("q", "")[:200] if section == "search" else ""
     return render_template(
         "core/coming_soon.html", section=section, title=title, summary=summary, query=query

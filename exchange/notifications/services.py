@@ -15,6 +15,7 @@ MESSAGES = {
     "invitation_accepted": _l("%(name)s accepted your invitation and joined Exchange."),
     "roles_changed": _l("Your roles on Exchange are now: %(roles)s."),
     "password_changed": _l("Your password was changed. If this was not you, reset it now."),
+    "page_changed": _l("%(name)s changed the page “%(title)s”."),
 }
 
 

@@ -17,9 +17,8 @@ def test_every_state_changing_route_refuses_a_missing_csrf_token(app, client, au
     checked = 0
     for rule in app.url_map.iter_rules():
         for method in rule.methods & {"POST", "PUT", "PATCH", "DELETE"}:
-            url = re.sub(
-                r"<(?:int:)?(\w+)>", lambda m: "1" if "id" in m.group(1) else "x", rule.rule
-            )
+            url = re.sub(r"<\w+:\w+>", "1", rule.rule)  # typed parts, e.g. <int:id>
+            url = re.sub(r"<\w+>", "x", url)
             response = client.open(url, method=method, data={"email": user.email})
             assert response.status_code == 400, f"{method} {rule.rule} accepted no CSRF token"
             assert "security token" in response.get_data(as_text=True)

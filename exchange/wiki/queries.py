@@ -1,0 +1,95 @@
+"""Loading pages through the access policy: every read path of the wiki goes through here."""
+
+from __future__ import annotations
+
+import re
+
+from flask import abort, redirect, request, url_for
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from exchange import access
+from exchange.extensions import db
+from exchange.wiki.models import Page, Revision, SlugRedirect
+from exchange.wiki.services import find_page
+
+WIKILINK_RE = re.compile(r'<a class="wikilink" data-wikilink="([^"]*)" href="[^"]*">')
+
+
+def visible_pages():
+    """A select of the pages the current user may see."""
+    return select(Page).where(access.visibility_filter(current_user, Page))
+
+
+def load_page(slug: str) -> Page:
+    """Load a page the current user may see, else 404 (hidden and missing look the same).
+
+    A renamed page's old address redirects to the new one, keeping the rest of the path.
+    """
+    page, redirected = find_page(slug)
+    if page is None or not access.can_view(current_user, page):
+        abort(404)
+    if redirected:
+        new_path = request.path.replace(f"/wiki/{slug}", f"/wiki/{page.slug}", 1)
+        query = request.query_string.decode()
+        abort(redirect(new_path + (f"?{query}" if query else ""), code=301))
+    return page
+
+
+def load_editable_page(slug: str) -> Page:
+    page = load_page(slug)
+    if not access.can_edit(current_user, page):
+        abort(403)
+    return page
+
+
+def load_revision(page: Page, number: int) -> Revision:
+    revision = db.session.scalar(
+        select(Revision).where(Revision.page_id == page.id, Revision.number == number)
+    )
+    if revision is None:
+        abort(404)
+    return revision
+
+
+def visible_slugs(slugs: set[str]) -> set[str]:
+    """Of these slugs, those that name a page (or an old address of one) the user may see."""
+    if not slugs:
+        return set()
+    direct = db.session.scalars(
+        visible_pages().where(Page.slug.in_(slugs)).with_only_columns(Page.slug)
+    ).all()
+    renamed = db.session.scalars(
+        select(SlugRedirect.old_slug)
+        .join(Page, Page.id == SlugRedirect.page_id)
+        .where(SlugRedirect.old_slug.in_(slugs), access.visibility_filter(current_user, Page))
+    ).all()
+    return set(direct) | set(renamed)
+
+
+def mark_links(html: str) -> Markup:
+    """Mark wiki links to pages that do not exist (or that the reader cannot see) as wanted.
+
+    The stored HTML keeps the address as written; an old address of a renamed page still counts
+    as existing (it redirects).
+    """
+    existing = visible_slugs(set(WIKILINK_RE.findall(html)))
+
+    def replace(match: re.Match) -> str:
+        slug = match.group(1)
+        if slug in existing:
+            return match.group(0)
+        href = url_for("wiki.new_page", slug=slug)
+        return f'<a class="wikilink wanted" data-wikilink="{slug}" href="{href}">'
+
+    return Markup(WIKILINK_RE.sub(replace, html))  # noqa: S704 - sanitized at save time
+
+
+def with_list_options(query):
+    return query.options(
+        selectinload(Page.tag_rows),
+        joinedload(Page.owner_institute),
+        joinedload(Page.current_revision).joinedload(Revision.author),
+    )
