@@ -52,7 +52,7 @@ class TextFields:
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     source = TextAreaField(
         _l("Text (Markdown)"),
-        validators=[Length(max=500_000)],
+        validators=[Length(max=300_000)],
         description=_l(
             "Markdown with tables, footnotes, code and $math$. Link pages with [[address]] or "
             "[[address|label]]."

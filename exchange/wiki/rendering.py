@@ -427,8 +427,9 @@ ALLOWED_CLASSES = frozenset(
 _LANGUAGE_CLASS = re.compile(r"language-[a-z0-9+#._-]{1,40}")
 
 # Heading ids come from normalize_slug (plus "_N" for duplicates); footnote ids are "fn:LABEL",
-# "fnref:LABEL" and "fnrefN:LABEL". Upper-case letters are refused elsewhere so that an id cannot
-# clobber a camelCase global such as window.renderMathInElement.
+# "fnref:LABEL" and "fnrefN:LABEL". Any other id is dropped: in particular an author cannot name an
+# element after a camelCase global such as window.renderMathInElement (DOM clobbering), since
+# heading-style ids are lower-case and footnote ids contain a colon.
 _HEADING_ID = re.compile(r"[a-z0-9\uac00-\ud7a3_-]{1,160}")
 _FOOTNOTE_ID = re.compile(r"fn(?:ref\d*)?:[\w.-]{1,160}")
 
@@ -464,7 +465,8 @@ _NH3_OPTIONS = {
     "url_schemes": set(URL_SCHEMES),
 }
 
-_URL_IGNORED = re.compile(r"[\t\n\r]")
+_URL_IGNORED = re.compile(r"[\t\n\r]")  # browsers drop these anywhere in a URL
+_URL_STRIPPED = "".join(chr(code) for code in range(0x21))  # ... and C0 controls/space at the ends
 # Relative references that stay on this site: "", "#frag", "?query", "/path" (but not "//host"
 # or "/\host", which browsers read as another host) and relative paths without a scheme.
 _SAME_SITE_URL = re.compile(r"$|[#?]|/(?![/\\])|[^:/\\?#]+(?:[/?#]|$)")
@@ -472,7 +474,7 @@ _VOID_TAGS = frozenset({"br", "hr", "img", "input", "col", "wbr"})
 
 
 def _is_external(href: str) -> bool:
-    url = _URL_IGNORED.sub("", href).strip("".join(chr(code) for code in range(0x21)))
+    url = _URL_IGNORED.sub("", href).strip(_URL_STRIPPED)
     return not _SAME_SITE_URL.match(url)
 
 

@@ -33,7 +33,25 @@ from exchange.wiki.models import (
 )
 from exchange.wiki.rendering import normalize_slug, render_markdown
 
-MAX_SOURCE = 500_000
+MAX_SOURCE = 300_000
+# Python-Markdown and Python's HTML parser take quadratic time on some bracket-heavy input
+# (Python-Markdown issue #798); these caps keep one save or preview under about a second.
+MAX_SQUARE_BRACKETS = 2_000
+MAX_ANGLE_BRACKETS = 4_000
+
+
+def check_renderable(source: str) -> None:
+    """Refuse text that is too long, or too bracket-heavy, to render promptly."""
+    if len(source) > MAX_SOURCE:
+        raise ServiceError(
+            _l("The page is too long (at most %(n)d characters); split it.", n=MAX_SOURCE),
+            field="source",
+        )
+    if source.count("[") > MAX_SQUARE_BRACKETS or source.count("<") > MAX_ANGLE_BRACKETS:
+        raise ServiceError(
+            _l("The text has too many brackets to render safely; split the page."),
+            field="source",
+        )
 
 
 @dataclass
@@ -116,8 +134,7 @@ def _apply_fields(page: Page, fields: PageFields) -> None:
 
 
 def _new_revision(page, actor, source, title, summary, kind, base_revision_id) -> Revision:
-    if len(source) > MAX_SOURCE:
-        raise ServiceError(_l("The page is too long."), field="source")
+    check_renderable(source)
     rendered = render_markdown(source)
     number = 1 if page.current_revision is None else page.current_revision.number + 1
     revision = Revision(

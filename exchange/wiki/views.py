@@ -15,7 +15,7 @@ from exchange.accounts.models import Institute
 from exchange.core.fields import choices
 from exchange.core.forms import show_service_error
 from exchange.core.pagination import paginate
-from exchange.extensions import db
+from exchange.extensions import db, limiter
 from exchange.wiki import bp, services
 from exchange.wiki.forms import (
     KIND_LABELS,
@@ -150,7 +150,7 @@ def new_page():
     preview = None
     if form.validate_on_submit():
         if "preview" in request.form:
-            preview = render_markdown(form.source.data or "")
+            preview = _preview(form)
         else:
             try:
                 page = services.create_page(
@@ -169,6 +169,16 @@ def new_page():
     return render_template(
         "wiki/new_page.html", form=form, preview=preview, source_page=source_page
     )
+
+
+def _preview(form):
+    """Render the form's text for the preview button, or put the refusal on the field."""
+    try:
+        services.check_renderable(form.source.data or "")
+    except ServiceError as error:
+        show_service_error(form, error)
+        return None
+    return render_markdown(form.source.data or "")
 
 
 @bp.get("/<slug>")
@@ -225,7 +235,7 @@ def edit_page(slug: str):
         if not form.base_revision_id.data.isdigit():
             abort(400)
         if "preview" in request.form:
-            state["preview"] = render_markdown(form.source.data or "")
+            state["preview"] = _preview(form)
         else:
             try:
                 result = services.save_page(
@@ -264,14 +274,17 @@ def edit_page(slug: str):
 
 @bp.post("/preview")
 @login_required
+@limiter.limit("120 per minute", key_func=lambda: f"user:{current_user.get_id()}")
 def preview():
     """Render Markdown for the live preview (JSON); saves nothing."""
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
     source = request.form.get("source", "")
-    if len(source) > 500_000:
-        abort(413)
+    try:
+        services.check_renderable(source)
+    except ServiceError as error:
+        return jsonify(error=str(error.message)), 413
     rendered = render_markdown(source)
     return jsonify(html=rendered.html, toc=rendered.toc_html)
 

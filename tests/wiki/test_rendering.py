@@ -138,6 +138,12 @@ def test_duplicate_and_symbol_only_headings_get_unique_ids():
     assert ids[1].startswith("setup")
 
 
+def test_toc_marker_in_page():
+    page = render_markdown("[TOC]\n\n# One\n\n## Two\n")
+    assert find(page.html, "div", class_="wiki-toc")
+    assert plain_text(page.html) == "One Two"  # the inline TOC is not indexed twice
+
+
 def test_heading_markup_is_escaped_in_toc():
     page = render_markdown("# A & B <script>x</script>\n\n## *C*\n")
     assert "A &amp; B" in page.toc_html

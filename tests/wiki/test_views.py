@@ -389,3 +389,12 @@ def test_settings_errors_keep_input_and_other_forms(client, auth, people, make_p
     assert 'value="beta"' in failed.text
     renamed = client.post("/wiki/conf/rename", data={"slug": "!!!"})
     assert renamed.status_code == 400 and 'value="alpha"' in renamed.text
+
+
+def test_bracket_bombs_are_refused_quickly_with_the_text_kept(client, auth, people):
+    auth.sign_in(people.kr.email)
+    bomb = "[ [a](x) " * 3000
+    page = client.post("/wiki/new", data={**NEW, "source": bomb})
+    assert page.status_code == 200 and "too many brackets" in page.text
+    assert "[ [a](x) [ [a](x)" in page.text
+    assert client.post("/wiki/preview", data={"source": "<a " * 5000}).status_code == 413
