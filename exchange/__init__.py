@@ -79,9 +79,18 @@ def configure_extensions(app: Flask) -> None:
 
 
 def configure_blueprints(app: Flask) -> None:
-    from exchange import accounts, admin, core, members, notifications, wiki
+    from exchange import accounts, admin, api, core, evaluations, members, notifications, wiki
 
-    for blueprint in (core.bp, accounts.bp, members.bp, admin.bp, notifications.bp, wiki.bp):
+    for blueprint in (
+        core.bp,
+        accounts.bp,
+        members.bp,
+        admin.bp,
+        notifications.bp,
+        wiki.bp,
+        evaluations.bp,
+        api.bp,
+    ):
         app.register_blueprint(blueprint)
 
 

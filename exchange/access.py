@@ -8,7 +8,9 @@ Content objects (wiki pages, evaluation records, programs) expose:
 - ``visibility``: one of :class:`Visibility`;
 - ``owner_institute_id``: the institute that owns the content;
 - ``allowed_institute_ids``: the institutes listed when visibility is ``institutes``;
-- ``embargo_until``: an optional aware datetime before which only the owner institute sees it.
+- ``embargo_until``: an optional aware datetime before which only the owner institute sees it;
+- optionally ``is_published`` and ``team_institute_ids``: unpublished work (a draft record) is
+  seen only by the owner and the institutes working on it.
 
 Platform admins manage accounts and institutes; they get no blanket right to read restricted
 content, which stays need-to-know.
@@ -21,7 +23,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import and_, false, or_
+from sqlalchemy import and_, false, not_, or_, true
 
 from exchange.accounts.models import Institute, Role, User
 from exchange.db import utcnow
@@ -77,6 +79,10 @@ def is_embargoed(obj: Guarded, now: datetime | None = None) -> bool:
 def object_tokens(obj: Guarded, now: datetime | None = None) -> frozenset[str]:
     """Return the tokens any one of which grants sight of ``obj`` (stored with search documents)."""
     owner = {institute_token(obj.owner_institute_id)} if obj.owner_institute_id else set()
+    if getattr(obj, "is_published", True) is False:
+        # Work in progress: the owner and the institutes working on it, nobody else.
+        team = getattr(obj, "team_institute_ids", ())
+        return frozenset(owner | {institute_token(i) for i in team})
     if is_embargoed(obj, now):
         return frozenset(owner)
     visibility = Visibility(obj.visibility)
@@ -136,16 +142,25 @@ def visibility_filter(user, model, now: datetime | None = None):
     """Return a SQL condition selecting the rows of ``model`` that ``user`` may see.
 
     ``model`` maps the Guarded attributes as columns plus an ``allowed_institutes``
-    relationship to Institute. It is the SQL twin of :func:`can_view` (a test checks they agree).
+    relationship to Institute; models with a workflow also give ``published_clause()`` and
+    ``team_clause(institute_id)``. It is the SQL twin of :func:`can_view` (tests check they agree).
     """
     now = now or utcnow()
     open_now = or_(model.embargo_until.is_(None), model.embargo_until <= now)
+    published = model.published_clause() if hasattr(model, "published_clause") else true()
     if not is_signed_in(user):
-        return and_(model.visibility == Visibility.PUBLIC.value, open_now)
+        return and_(published, model.visibility == Visibility.PUBLIC.value, open_now)
     listed = model.allowed_institutes.any(Institute.id == user.institute_id)
+    team = (
+        and_(not_(published), model.team_clause(user.institute_id))
+        if hasattr(model, "team_clause")
+        else false()
+    )
     return or_(
         model.owner_institute_id == user.institute_id,
+        team,
         and_(
+            published,
             open_now,
             or_(
                 model.visibility.in_([Visibility.PUBLIC.value, Visibility.NETWORK.value]),

@@ -15,13 +15,15 @@ exchange_cli = AppGroup("exchange", help="Exchange administration commands.")
 def load_demo():
     """Load the demo institutes and accounts (idempotent)."""
     from exchange.demo import ACCOUNTS, DEMO_PASSWORD, demo_email, load_demo_data
+    from exchange.evaluations.demo_records import load_demo_records
     from exchange.wiki.demo_loader import load_demo_pages
 
     added = load_demo_data()
     pages = load_demo_pages()
+    records = load_demo_records()
     click.echo(
-        f"Demo data: {added['institutes']} institutes, {added['users']} accounts and "
-        f"{pages} wiki pages added (existing rows kept)."
+        f"Demo data: {added['institutes']} institutes, {added['users']} accounts, "
+        f"{pages} wiki pages and {records} evaluation records added (existing rows kept)."
     )
     click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
     for code, local, name, _roles, _locale in ACCOUNTS:
@@ -101,3 +103,51 @@ def compile_translations():
 
     compile_catalogs()
     click.echo("catalogs compiled")
+
+
+@exchange_cli.group("evaluations")
+def evaluations_cli():
+    """Evaluation records."""
+
+
+@evaluations_cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--as", "email", required=True, help="E-mail of the account that imports.")
+@click.option("--record", "record_slug", default=None, help="Add the runs to this record.")
+def import_evaluations(paths, email, record_slug):
+    """Import Inspect logs (.eval, .json) from files and folders (recursively)."""
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from exchange.accounts.models import User
+    from exchange.evaluations.importing import import_files
+    from exchange.evaluations.services import find_record
+
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.is_active:
+        raise click.ClickException(f"no active account {email}")
+    record = find_record(record_slug) if record_slug else None
+    if record_slug and record is None:
+        raise click.ClickException(f"no record {record_slug}")
+    files = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.suffix in (".eval", ".json"))
+        else:
+            files.append(path)
+    with click.progressbar(length=len(files), label="Importing", show_pos=True) as bar:
+        summary = import_files(user, files, record, progress=lambda _path: bar.update(1))
+    click.echo(
+        f"{len(summary.imported)} imported, {len(summary.duplicates)} duplicates, "
+        f"{len(summary.failed)} failed"
+    )
+    for path in summary.duplicates:
+        click.echo(f"  duplicate: {path}")
+    for path, reason in summary.failed:
+        click.echo(f"  failed: {path}: {reason}")
+    for record in {r.slug: r for r in summary.records}.values():
+        click.echo(f"  record: {record.slug} ({record.title})")
+    if summary.failed:
+        raise SystemExit(1)

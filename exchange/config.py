@@ -68,7 +68,7 @@ class Config:
     PROXY_COUNT = 0
 
     WTF_CSRF_TIME_LIMIT = 8 * 3600
-    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    MAX_CONTENT_LENGTH = 64 * 1024 * 1024
 
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
@@ -91,6 +91,9 @@ class Config:
     WIKI_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
     WIKI_ATTACHMENT_TYPES = ""
     UPLOAD_FOLDER: str | None = None
+    # Inspect logs: the largest file the importer reads (uploads are also bound by
+    # MAX_CONTENT_LENGTH; the CLI only by this).
+    INSPECT_LOG_MAX_BYTES = 200 * 1024 * 1024
 
     # Tokens e-mailed to people.
     INVITATION_MAX_AGE = timedelta(days=7)
@@ -139,7 +142,14 @@ class Config:
         ):
             if os.environ.get(key):
                 settings[key] = os.environ[key]
-        for key in ("MAIL_PORT", "PROXY_COUNT", "MAIL_MAX_ATTEMPTS", "WIKI_ATTACHMENT_MAX_BYTES"):
+        for key in (
+            "MAIL_PORT",
+            "PROXY_COUNT",
+            "MAIL_MAX_ATTEMPTS",
+            "WIKI_ATTACHMENT_MAX_BYTES",
+            "INSPECT_LOG_MAX_BYTES",
+            "MAX_CONTENT_LENGTH",
+        ):
             settings[key] = env_int(key, settings[key])
         for key in ("MAIL_USE_TLS", "MAIL_USE_SSL", "SESSION_COOKIE_SECURE", "RATELIMIT_ENABLED"):
             settings[key] = env_bool(key, settings[key])

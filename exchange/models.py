@@ -8,7 +8,15 @@ from exchange.accounts.models import (  # noqa: F401
     User,
     UserRole,
 )
+from exchange.api.models import ApiToken  # noqa: F401
 from exchange.audit.models import AuditEvent  # noqa: F401
+from exchange.evaluations.models import (  # noqa: F401
+    EvaluationRecord,
+    EvaluationResult,
+    MethodologyCitation,
+    RecordLabel,
+    SourceLog,
+)
 from exchange.notifications.models import Notification, OutboxEmail  # noqa: F401
 from exchange.wiki.models import (  # noqa: F401
     Attachment,

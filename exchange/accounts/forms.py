@@ -64,3 +64,16 @@ class ChangePasswordForm(NewPasswordMixin, FlaskForm):
     current_password = PasswordField(
         _l("Current password"), validators=[DataRequired(), Length(max=256)]
     )
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField(
+        _l("What will use the token"),
+        validators=[DataRequired(), Length(max=100)],
+        description=_l("For example: nightly Inspect pipeline."),
+    )
+    days = SelectField(
+        _l("Valid for"),
+        choices=choices([("30", _l("30 days")), ("90", _l("90 days")), ("365", _l("1 year"))]),
+        default="90",
+    )

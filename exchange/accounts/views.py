@@ -6,11 +6,13 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
 
 from exchange.accounts import bp, management, services
 from exchange.accounts.errors import ServiceError
 from exchange.accounts.forms import (
     AcceptInvitationForm,
+    ApiTokenForm,
     ChangePasswordForm,
     ConfirmForm,
     EmailOnlyForm,
@@ -234,3 +236,44 @@ def unauthorized():
         flash(_("Please sign in to see this page."), "info")
         return redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?")))
     abort(401 if request.path.startswith("/api/") else 403)
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def list_tokens():
+    """Personal access tokens for the API: create (shown once) and revoke."""
+    from exchange.api import tokens
+    from exchange.api.models import ApiToken
+
+    form = ApiTokenForm()
+    created = None
+    if form.validate_on_submit():
+        try:
+            _token, created = tokens.create_token(current_user, form.name.data, int(form.days.data))
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            form = ApiTokenForm(formdata=None)
+    rows = db.session.scalars(
+        select(ApiToken)
+        .where(ApiToken.user_id == current_user.id)
+        .order_by(ApiToken.created_at.desc())
+    ).all()
+    return render_template("accounts/list_tokens.html", form=form, tokens=rows, created=created), (
+        400 if form.errors else 200
+    )
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    """Revoke one of your tokens."""
+    from exchange.api import tokens
+    from exchange.api.models import ApiToken
+
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)
+    tokens.revoke_token(current_user, token)
+    flash(_("The token is revoked."), "success")
+    return redirect(url_for("accounts.list_tokens"))

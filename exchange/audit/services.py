@@ -26,6 +26,8 @@ EVENTS = (
     "user_updated",
     "institute_created",
     "institute_updated",
+    "api_token_created",
+    "api_token_revoked",
 )
 
 

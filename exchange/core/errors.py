@@ -57,6 +57,9 @@ def render_error(error: HTTPException):
 
 def handle_unexpected(error: Exception):
     log.exception("unhandled error on %s %s", request.method, request.path)
+    from exchange.extensions import db
+
+    db.session.rollback()  # a failed statement must not break the error page's own queries
     return render_error(InternalServerError())
 
 

@@ -48,7 +48,6 @@ def home():
     return render_template("core/home.html", sections=SECTIONS)
 
 
-@bp.get("/evaluations/", defaults={"section": "evaluations"}, endpoint="evaluations")
 @bp.get("/rotations/", defaults={"section": "rotations"}, endpoint="rotations")
 @bp.get("/search", defaults={"section": "search"}, endpoint="search")
 def coming_soon(section: str):
@@ -69,3 +68,11 @@ def set_language():
         if current_user.is_authenticated:
             account_services.set_locale(current_user, locale)
     return redirect(safe_next(request.form.get("next")) or url_for("core.home"))
+
+
+@bp.get("/api/docs")
+def api_docs():
+    """The API documentation, rendered from the OpenAPI document the API serves."""
+    from exchange.api.openapi import openapi_document
+
+    return render_template("core/api_docs.html", spec=openapi_document())

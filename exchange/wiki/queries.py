@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
@@ -16,6 +17,9 @@ from exchange.wiki.models import Page, Revision, SlugRedirect
 from exchange.wiki.services import find_page
 
 WIKILINK_RE = re.compile(r'<a class="wikilink" data-wikilink="([^"]*)" href="[^"]*">')
+# Other features turn their own links in stored page HTML into live content for the reader
+# (e.g. [[eval:slug]] cards); each function takes and returns HTML and applies the policy.
+LINK_RENDERERS: list[Callable[[str], str]] = []
 
 
 def visible_pages():
@@ -84,7 +88,10 @@ def mark_links(html: str) -> Markup:
         href = url_for("wiki.new_page", slug=slug)
         return f'<a class="wikilink wanted" data-wikilink="{slug}" href="{href}">'
 
-    return Markup(WIKILINK_RE.sub(replace, html))  # noqa: S704 - sanitized at save time
+    html = WIKILINK_RE.sub(replace, html)
+    for render in LINK_RENDERERS:
+        html = render(html)
+    return Markup(html)  # noqa: S704 - sanitized at save time, renderers escape what they add
 
 
 def with_list_options(query):
