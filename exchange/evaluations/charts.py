@@ -688,7 +688,7 @@ class _Layout:
         out.append(
             f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
             f'viewBox="0 0 {_WIDTH} {height}" '
-            f'aria-labelledby="{esc_id}-title {esc_id}-desc">'
+            f'aria-labelledby="{esc_id}-title" aria-describedby="{esc_id}-desc">'
         )
         out.append(f'<title id="{esc_id}-title">{escape(title)}</title>')
         out.append(f'<desc id="{esc_id}-desc">{escape(description)}</desc>')
@@ -779,7 +779,7 @@ def _render_empty(esc_id, title: str, description: str, labels: ChartLabels, sho
     height = 64 if show_title and title else 40
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart--empty" role="img" '
-        f'viewBox="0 0 {_WIDTH} {height}" aria-labelledby="{esc_id}-title {esc_id}-desc">',
+        f'viewBox="0 0 {_WIDTH} {height}" aria-labelledby="{esc_id}-title" aria-describedby="{esc_id}-desc">',
         f'<title id="{esc_id}-title">{escape(title)}</title>',
         f'<desc id="{esc_id}-desc">{escape(description)}</desc>',
     ]

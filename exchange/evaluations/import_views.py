@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -80,14 +81,11 @@ def confirm_import():
     if not summary.imported:
         flash(_("Every run was already imported; nothing new was added."), "info")
         return redirect(url_for("evaluations.list_records"))
-    flash(
-        _(
-            "%(n)d runs imported, %(d)d duplicates skipped.",
-            n=len(summary.imported),
-            d=len(summary.duplicates),
-        ),
-        "success",
+    imported = ngettext("%(num)d run imported", "%(num)d runs imported", len(summary.imported))
+    skipped = ngettext(
+        "%(num)d duplicate skipped", "%(num)d duplicates skipped", len(summary.duplicates)
     )
+    flash(f"{imported}, {skipped}.", "success")
     return redirect(url_for("evaluations.view_record", slug=summary.records[0].slug))
 
 

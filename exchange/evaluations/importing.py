@@ -46,6 +46,10 @@ class ImportSummary:
     records: list[EvaluationRecord] = field(default_factory=list)
 
 
+def STATUS_PREFERENCE(run: InspectRun) -> int:
+    return {"success": 0, "cancelled": 1, "error": 2}.get(run.status, 3)
+
+
 def dedupe_key(run: InspectRun) -> str:
     return f"{run.run_id}:{run.task_id or run.eval_id or run.task}"
 
@@ -214,7 +218,8 @@ def import_runs(
     summary = ImportSummary()
     fresh = []
     seen = set()
-    for run, data, is_reference in items:
+    # Two logs of one run in a batch: keep the most complete one, whatever the upload order.
+    for run, data, is_reference in sorted(items, key=lambda item: STATUS_PREFERENCE(item[0])):
         key = dedupe_key(run)
         if key in seen or _existing(run) is not None:
             summary.duplicates.append(run.file_name)

@@ -147,6 +147,7 @@ def live_server(tmp_path_factory, e2e_smtp_server) -> LiveServer:
             "MAIL_DISPATCH": "thread",
             "BASE_URL": url,
             "RATELIMIT_STORAGE_URI": "memory://",
+            "UPLOAD_FOLDER": str(folder / "uploads"),
         }
     )
     with app.app_context():

@@ -74,7 +74,8 @@ def test_output_is_markup_and_well_formed_svg():
     root = parse(str(markup))
     assert root.tag == f"{SVG}svg"
     assert root.get("role") == "img"
-    assert root.get("aria-labelledby") == "cyb-1-title cyb-1-desc"
+    assert root.get("aria-labelledby") == "cyb-1-title"
+    assert root.get("aria-describedby") == "cyb-1-desc"
     assert root.find(f"{SVG}title").get("id") == "cyb-1-title"
     assert root.find(f"{SVG}title").text == "Cybench · success rate"
     assert root.find(f"{SVG}desc").get("id") == "cyb-1-desc"

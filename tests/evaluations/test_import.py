@@ -262,3 +262,16 @@ def test_openapi_document_and_docs_page(client):
     assert spec["openapi"].startswith("3.")
     assert "/evaluations/import" in spec["paths"]
     assert "Bearer" in client.get("/api/docs").text
+
+
+def test_same_run_twice_in_one_batch_keeps_the_complete_log(
+    app, client, auth, people, inspect_logs
+):
+    auth.sign_in(people.kr.email)
+    preview = upload(client, [inspect_logs["cancelled_json"], inspect_logs["success_eval"]])
+    done = confirm(client, preview.text)
+    assert done.status_code == 302
+    with app.app_context():
+        [source] = db.session.scalars(select(SourceLog)).all()
+        assert source.run_status == "success"
+    assert "1 run imported, 1 duplicate skipped." in client.get(done.headers["Location"]).text

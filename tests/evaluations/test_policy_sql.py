@@ -27,11 +27,18 @@ def test_record_filter_agrees_with_can_view(app, people):
     with app.app_context():
         author = db.session.get(User, people.kr.id)
         for slug, visibility, status, readers, team, embargo in specs:
-            record = services.create_record(author, services.RecordFields(
-                title=slug, model_name="M", visibility=visibility,
-                reader_ids=[i.id for i in readers], participant_ids=[i.id for i in team],
-                embargo_until=embargo,
-            ), slug)
+            record = services.create_record(
+                author,
+                services.RecordFields(
+                    title=slug,
+                    model_name="M",
+                    visibility=visibility,
+                    reader_ids=[i.id for i in readers],
+                    participant_ids=[i.id for i in team],
+                    embargo_until=embargo,
+                ),
+                slug,
+            )
             record.status = status
         db.session.commit()
         records = db.session.scalars(select(EvaluationRecord)).all()
@@ -39,10 +46,13 @@ def test_record_filter_agrees_with_can_view(app, people):
             db.session.get(User, u.id) for u in (people.kr, people.uk, people.jp)
         ]
         for viewer in viewers:
-            by_sql = set(db.session.scalars(
-                select(EvaluationRecord.slug).where(
-                    access.visibility_filter(viewer, EvaluationRecord))
-            ))
+            by_sql = set(
+                db.session.scalars(
+                    select(EvaluationRecord.slug).where(
+                        access.visibility_filter(viewer, EvaluationRecord)
+                    )
+                )
+            )
             by_policy = {r.slug for r in records if access.can_view(viewer, r)}
             assert by_sql == by_policy, getattr(viewer, "email", "anonymous")
         jp = db.session.get(User, people.jp.id)

@@ -31,9 +31,14 @@ def world(app, make_institute, make_user):
             ("network", "network", "published"),
             ("restricted", "institutes", "published"),
         ):
-            record = services.create_record(author, services.RecordFields(
-                title=f"{name} record", model_name="Model C", visibility=visibility,
-            ))
+            record = services.create_record(
+                author,
+                services.RecordFields(
+                    title=f"{name} record",
+                    model_name="Model C",
+                    visibility=visibility,
+                ),
+            )
             services.replace_results(author, record, services.parse_result_lines(RESULTS))
             record.status = status
             slugs[name] = record.slug
@@ -41,15 +46,29 @@ def world(app, make_institute, make_user):
     return {"users": users, "slugs": slugs}
 
 
-SEE_PUBLISHED = {"anonymous": 404, "member": 200, "reviewer": 200, "coordinator": 200,
-                 "outsider": 200}
-OWNERS_ONLY = {"anonymous": 404, "member": 200, "reviewer": 200, "coordinator": 200,
-               "outsider": 404}
-EDIT_PUBLISHED = {"anonymous": 302, "member": 200, "reviewer": 200, "coordinator": 200,
-                  "outsider": 403}
+SEE_PUBLISHED = {
+    "anonymous": 404,
+    "member": 200,
+    "reviewer": 200,
+    "coordinator": 200,
+    "outsider": 200,
+}
+OWNERS_ONLY = {
+    "anonymous": 404,
+    "member": 200,
+    "reviewer": 200,
+    "coordinator": 200,
+    "outsider": 404,
+}
+EDIT_PUBLISHED = {
+    "anonymous": 302,
+    "member": 200,
+    "reviewer": 200,
+    "coordinator": 200,
+    "outsider": 403,
+}
 EDIT_HIDDEN = {**OWNERS_ONLY, "anonymous": 302}
-SIGNED_IN = {"anonymous": 302, "member": 200, "reviewer": 200, "coordinator": 200,
-             "outsider": 200}
+SIGNED_IN = {"anonymous": 302, "member": 200, "reviewer": 200, "coordinator": 200, "outsider": 200}
 EVERYONE = dict.fromkeys(ROLES, 200)
 
 MATRIX = [
@@ -66,28 +85,62 @@ MATRIX = [
     ("GET", "/evaluations/{network}/results", None, EDIT_PUBLISHED),
     ("GET", "/evaluations/{draft}/edit", None, EDIT_HIDDEN),
     ("GET", "/evaluations/import?record={network}", None, EDIT_PUBLISHED),
-    ("POST", "/evaluations/{draft}/status", {"status": "in_review"},
-     {"anonymous": 403, "member": 302, "reviewer": 302, "coordinator": 302, "outsider": 404}),
-    ("POST", "/evaluations/{review}/status", {"status": "published"},
-     {"anonymous": 403, "member": 403, "reviewer": 302, "coordinator": 302, "outsider": 404}),
-    ("POST", "/evaluations/{network}/status", {"status": "archived"},
-     {"anonymous": 403, "member": 403, "reviewer": 302, "coordinator": 302, "outsider": 403}),
-    ("POST", "/evaluations/{network}/citations", {"page": "nope"},
-     {"anonymous": 403, "member": 302, "reviewer": 302, "coordinator": 302, "outsider": 403}),
-    ("POST", "/evaluations/{network}/results", {"results": RESULTS},
-     {"anonymous": 403, "member": 302, "reviewer": 302, "coordinator": 302, "outsider": 403}),
+    (
+        "POST",
+        "/evaluations/{draft}/status",
+        {"status": "in_review"},
+        {"anonymous": 403, "member": 302, "reviewer": 302, "coordinator": 302, "outsider": 404},
+    ),
+    (
+        "POST",
+        "/evaluations/{review}/status",
+        {"status": "published"},
+        {"anonymous": 403, "member": 403, "reviewer": 302, "coordinator": 302, "outsider": 404},
+    ),
+    (
+        "POST",
+        "/evaluations/{network}/status",
+        {"status": "archived"},
+        {"anonymous": 403, "member": 403, "reviewer": 302, "coordinator": 302, "outsider": 403},
+    ),
+    (
+        "POST",
+        "/evaluations/{network}/citations",
+        {"page": "nope"},
+        {"anonymous": 403, "member": 302, "reviewer": 302, "coordinator": 302, "outsider": 403},
+    ),
+    (
+        "POST",
+        "/evaluations/{network}/results",
+        {"results": RESULTS},
+        {"anonymous": 403, "member": 302, "reviewer": 302, "coordinator": 302, "outsider": 403},
+    ),
 ]
 
 
 def test_every_evaluation_route_is_in_the_matrix(app):
-    covered = {(m, u.split("?")[0].replace("{network}", "<slug>").replace("{draft}", "<slug>")
-                .replace("{review}", "<slug>").replace("{restricted}", "<slug>"))
-               for m, u, _d, _e in MATRIX}
-    skipped = {"/evaluations/<slug>/logs/<int:log_id>", "/evaluations/import/confirm",
-               "/evaluations/results.csv", "/evaluations/export.json",
-               "/evaluations/<slug>/citations/<int:citation_id>/delete", "/evaluations/new",
-               "/evaluations/<slug>/edit", "/evaluations/import",
-               "/evaluations/<slug>/results"}  # POSTs covered by test_records/test_import
+    covered = {
+        (
+            m,
+            u.split("?")[0]
+            .replace("{network}", "<slug>")
+            .replace("{draft}", "<slug>")
+            .replace("{review}", "<slug>")
+            .replace("{restricted}", "<slug>"),
+        )
+        for m, u, _d, _e in MATRIX
+    }
+    skipped = {
+        "/evaluations/<slug>/logs/<int:log_id>",
+        "/evaluations/import/confirm",
+        "/evaluations/results.csv",
+        "/evaluations/export.json",
+        "/evaluations/<slug>/citations/<int:citation_id>/delete",
+        "/evaluations/new",
+        "/evaluations/<slug>/edit",
+        "/evaluations/import",
+        "/evaluations/<slug>/results",
+    }  # POSTs covered by test_records/test_import
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("evaluations."):
             for method in rule.methods - {"HEAD", "OPTIONS"}:
@@ -108,6 +161,7 @@ def test_refused_transitions_change_nothing(app, client, auth, world):
     auth.sign_in(world["users"]["member"].email)
     client.post(f"/evaluations/{world['slugs']['review']}/status", data={"status": "published"})
     with app.app_context():
-        status = db.session.scalar(select(EvaluationRecord.status).where(
-            EvaluationRecord.slug == world["slugs"]["review"]))
+        status = db.session.scalar(
+            select(EvaluationRecord.status).where(EvaluationRecord.slug == world["slugs"]["review"])
+        )
     assert status == "in_review"
