@@ -779,7 +779,8 @@ def _render_empty(esc_id, title: str, description: str, labels: ChartLabels, sho
     height = 64 if show_title and title else 40
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart--empty" role="img" '
-        f'viewBox="0 0 {_WIDTH} {height}" aria-labelledby="{esc_id}-title" aria-describedby="{esc_id}-desc">',
+        f'viewBox="0 0 {_WIDTH} {height}" aria-labelledby="{esc_id}-title" '
+        f'aria-describedby="{esc_id}-desc">',
         f'<title id="{esc_id}-title">{escape(title)}</title>',
         f'<desc id="{esc_id}-desc">{escape(description)}</desc>',
     ]
