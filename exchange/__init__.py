@@ -79,7 +79,17 @@ def configure_extensions(app: Flask) -> None:
 
 
 def configure_blueprints(app: Flask) -> None:
-    from exchange import accounts, admin, api, core, evaluations, members, notifications, wiki
+    from exchange import (
+        accounts,
+        admin,
+        api,
+        core,
+        evaluations,
+        members,
+        notifications,
+        rotations,
+        wiki,
+    )
 
     for blueprint in (
         core.bp,
@@ -89,6 +99,7 @@ def configure_blueprints(app: Flask) -> None:
         notifications.bp,
         wiki.bp,
         evaluations.bp,
+        rotations.bp,
         api.bp,
     ):
         app.register_blueprint(blueprint)
@@ -106,10 +117,16 @@ def configure_hooks(app: Flask) -> None:
     from exchange.access import TEMPLATE_HELPERS
     from exchange.db import utcnow
     from exchange.notifications.outbox import dispatch
+    from exchange.notifications.services import notice_text
 
     app.jinja_env.globals.update(TEMPLATE_HELPERS)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["now"] = utcnow
+    app.jinja_env.globals["notice_text"] = notice_text
+    # Drop attributes that are None or empty: WTForms would print them literally.
+    app.jinja_env.globals["present"] = lambda attrs: {
+        k: v for k, v in attrs.items() if v not in (None, "", False)
+    }
 
     @app.after_request
     def send_queued_mail(response):

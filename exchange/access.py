@@ -145,19 +145,32 @@ def visibility_filter(user, model, now: datetime | None = None):
     relationship to Institute; models with a workflow also give ``published_clause()`` and
     ``team_clause(institute_id)``. It is the SQL twin of :func:`can_view` (tests check they agree).
     """
-    now = now or utcnow()
+    return visibility_condition(
+        model,
+        user.institute_id if is_signed_in(user) else None,
+        utcnow() if now is None else now,
+    )
+
+
+def visibility_condition(model, institute_id, now):
+    """The condition of :func:`visibility_filter` for a reader known by institute.
+
+    ``institute_id`` is the reader's institute, or None for a visitor who is not signed in (the
+    caller decides that with :func:`is_signed_in`). ``institute_id`` and ``now`` may be bind
+    parameters, so that a statement using the condition is built once and run many times.
+    """
     open_now = or_(model.embargo_until.is_(None), model.embargo_until <= now)
     published = model.published_clause() if hasattr(model, "published_clause") else true()
-    if not is_signed_in(user):
+    if institute_id is None:
         return and_(published, model.visibility == Visibility.PUBLIC.value, open_now)
-    listed = model.allowed_institutes.any(Institute.id == user.institute_id)
+    listed = model.allowed_institutes.any(Institute.id == institute_id)
     team = (
-        and_(not_(published), model.team_clause(user.institute_id))
+        and_(not_(published), model.team_clause(institute_id))
         if hasattr(model, "team_clause")
         else false()
     )
     return or_(
-        model.owner_institute_id == user.institute_id,
+        model.owner_institute_id == institute_id,
         team,
         and_(
             published,

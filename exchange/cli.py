@@ -16,17 +16,20 @@ def load_demo():
     """Load the demo institutes and accounts (idempotent)."""
     from exchange.demo import ACCOUNTS, DEMO_PASSWORD, demo_email, load_demo_data
     from exchange.evaluations.demo_records import load_demo_records
+    from exchange.rotations.demo_programs import EXTRA_ACCOUNTS, load_demo_programs
     from exchange.wiki.demo_loader import load_demo_pages
 
     added = load_demo_data()
     pages = load_demo_pages()
     records = load_demo_records()
+    programs = load_demo_programs()
     click.echo(
         f"Demo data: {added['institutes']} institutes, {added['users']} accounts, "
-        f"{pages} wiki pages and {records} evaluation records added (existing rows kept)."
+        f"{pages} wiki pages, {records} evaluation records and {programs} rotation programs "
+        "added (existing rows kept)."
     )
     click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
-    for code, local, name, _roles, _locale in ACCOUNTS:
+    for code, local, name, _roles, _locale in ACCOUNTS + EXTRA_ACCOUNTS:
         click.echo(f"  {demo_email(code, local):32} {name}")
 
 
@@ -151,3 +154,47 @@ def import_evaluations(paths, email, record_slug):
         click.echo(f"  record: {record.slug} ({record.title})")
     if summary.failed:
         raise SystemExit(1)
+
+
+@exchange_cli.group("rotations")
+def rotations_cli():
+    """Staff rotations."""
+
+
+@rotations_cli.command("sweep")
+def sweep_rotations():
+    """Expire overdue offers and offer the freed seats to the waitlists (run from cron)."""
+    from sqlalchemy import func, select
+
+    from exchange.db import utcnow
+    from exchange.notifications.outbox import send_due
+    from exchange.rotations.machine import sweep
+    from exchange.rotations.models import ApplicationEvent
+
+    now = utcnow()
+    expired = sweep(now)
+    # Seats offered from a waitlist are recorded as automatic offers at the sweep's time.
+    promoted = db.session.scalar(
+        select(func.count(ApplicationEvent.id)).where(
+            ApplicationEvent.transition == "offer",
+            ApplicationEvent.from_state == "waitlisted",
+            ApplicationEvent.actor_id.is_(None),
+            ApplicationEvent.created_at >= now,
+        )
+    )
+    sent, _failed = send_due()
+    click.echo(
+        f"{expired} offers expired; {promoted} seats offered to the next on the waitlist; "
+        f"{sent} e-mails sent"
+    )
+
+
+@rotations_cli.command("purge")
+@click.option("--months", type=click.IntRange(min=1), default=None, help="Default: config.")
+def purge_rotations(months):
+    """Erase the personal data of applications closed more than N months ago."""
+    from exchange.rotations.services import purge_personal_data
+
+    months = months or current_app.config["ROTATION_PURGE_MONTHS"]
+    count = purge_personal_data(months)
+    click.echo(f"{count} applications closed more than {months} months ago purged")

@@ -94,6 +94,9 @@ class Config:
     # Inspect logs: the largest file the importer reads (uploads are also bound by
     # MAX_CONTENT_LENGTH; the CLI only by this).
     INSPECT_LOG_MAX_BYTES = 200 * 1024 * 1024
+    # Rotations: CV size, how long personal data is kept after an application closes.
+    ROTATION_CV_MAX_BYTES = 5 * 1024 * 1024
+    ROTATION_PURGE_MONTHS = 24
 
     # Tokens e-mailed to people.
     INVITATION_MAX_AGE = timedelta(days=7)
@@ -148,6 +151,8 @@ class Config:
             "MAIL_MAX_ATTEMPTS",
             "WIKI_ATTACHMENT_MAX_BYTES",
             "INSPECT_LOG_MAX_BYTES",
+            "ROTATION_CV_MAX_BYTES",
+            "ROTATION_PURGE_MONTHS",
             "MAX_CONTENT_LENGTH",
         ):
             settings[key] = env_int(key, settings[key])

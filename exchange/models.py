@@ -18,6 +18,16 @@ from exchange.evaluations.models import (  # noqa: F401
     SourceLog,
 )
 from exchange.notifications.models import Notification, OutboxEmail  # noqa: F401
+from exchange.rotations.models import (  # noqa: F401
+    Application,
+    ApplicationEvent,
+    ConflictDeclaration,
+    Criterion,
+    Placement,
+    Program,
+    Review,
+    Score,
+)
 from exchange.wiki.models import (  # noqa: F401
     Attachment,
     Page,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import enum
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import joinedload
 
 from exchange.accounts import passwords
 from exchange.accounts.errors import ServiceError
@@ -269,12 +271,26 @@ def set_locale(user: User, locale: str) -> None:
         db.session.commit()
 
 
+@cache
+def _session_user_query():
+    """The user with their roles and institute, which every page needs, in one query.
+
+    Built once: a statement that is run again skips SQLAlchemy's cache-key work.
+    """
+    return (
+        select(User)
+        .where(User.id == bindparam("user_id"))
+        .options(joinedload(User.role_rows), joinedload(User.institute))
+    )
+
+
 def load_session_user(session_id: str) -> User | None:
     """Flask-Login's loader: the id must carry the current session version."""
     user_id, _, version = (session_id or "").partition(":")
     if not (user_id.isdigit() and version.isdigit()):
         return None
-    user = db.session.get(User, int(user_id))
+    params = {"user_id": int(user_id)}
+    user = db.session.scalars(_session_user_query(), params).unique().one_or_none()
     if user is None or user.session_version != int(version) or not user.is_active:
         return None
     return user

@@ -48,7 +48,6 @@ def home():
     return render_template("core/home.html", sections=SECTIONS)
 
 
-@bp.get("/rotations/", defaults={"section": "rotations"}, endpoint="rotations")
 @bp.get("/search", defaults={"section": "search"}, endpoint="search")
 def coming_soon(section: str):
     """Say plainly that this part of Exchange is not built yet."""

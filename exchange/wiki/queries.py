@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from exchange import access
+from exchange.db import utcnow
 from exchange.extensions import db
 from exchange.wiki.models import Page, Revision, SlugRedirect
 from exchange.wiki.services import find_page
@@ -27,12 +29,13 @@ def visible_pages():
     return select(Page).where(access.visibility_filter(current_user, Page))
 
 
-def load_page(slug: str) -> Page:
+def load_page(slug: str, query: Select | None = None) -> Page:
     """Load a page the current user may see, else 404 (hidden and missing look the same).
 
     A renamed page's old address redirects to the new one, keeping the rest of the path.
+    ``query`` (from ``services.page_by_slug``) loads more with the page in the same query.
     """
-    page, redirected = find_page(slug)
+    page, redirected = find_page(slug, query)
     if page is None or not access.can_view(current_user, page):
         abort(404)
     if redirected:
@@ -58,19 +61,31 @@ def load_revision(page: Page, number: int) -> Revision:
     return revision
 
 
+@cache
+def _visible_slugs_query(signed_in: bool):
+    """Slugs (bind parameter ``slugs``) of pages, or old addresses of pages, that a reader may
+    see; built once per kind of reader, the reader's institute and the time are parameters."""
+    slugs = bindparam("slugs", expanding=True)
+    institute_id = bindparam("institute_id") if signed_in else None
+    visible = access.visibility_condition(Page, institute_id, bindparam("now"))
+    direct = select(Page.slug).where(Page.slug.in_(slugs), visible)
+    renamed = (
+        select(SlugRedirect.old_slug)
+        .join(Page, Page.id == SlugRedirect.page_id)
+        .where(SlugRedirect.old_slug.in_(slugs), visible)
+    )
+    return union(direct, renamed)
+
+
 def visible_slugs(slugs: set[str]) -> set[str]:
     """Of these slugs, those that name a page (or an old address of one) the user may see."""
     if not slugs:
         return set()
-    direct = db.session.scalars(
-        visible_pages().where(Page.slug.in_(slugs)).with_only_columns(Page.slug)
-    ).all()
-    renamed = db.session.scalars(
-        select(SlugRedirect.old_slug)
-        .join(Page, Page.id == SlugRedirect.page_id)
-        .where(SlugRedirect.old_slug.in_(slugs), access.visibility_filter(current_user, Page))
-    ).all()
-    return set(direct) | set(renamed)
+    signed_in = access.is_signed_in(current_user)
+    params = {"slugs": sorted(slugs), "now": utcnow()}
+    if signed_in:
+        params["institute_id"] = current_user.institute_id
+    return set(db.session.scalars(_visible_slugs_query(signed_in), params))
 
 
 def mark_links(html: str) -> Markup:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, bindparam, delete, select, update
 
 from exchange import access
 from exchange.accounts.errors import ServiceError
@@ -78,9 +79,25 @@ class SaveResult:
     theirs: Revision | None = None
 
 
-def find_page(slug: str) -> tuple[Page | None, bool]:
-    """Return (page, redirected) for a slug, following the slugs of renamed pages."""
-    page = db.session.scalar(select(Page).where(Page.slug == slug))
+def page_by_slug(*options) -> Select:
+    """A select of the page whose slug is the ``slug`` bind parameter, with loader options.
+
+    Build it once and keep it (see ``find_page``): a statement that is run again skips
+    SQLAlchemy's cache-key work, which costs more than the query itself on a page view.
+    """
+    return select(Page).where(Page.slug == bindparam("slug")).options(*options)
+
+
+_page_by_slug = cache(page_by_slug)
+
+
+def find_page(slug: str, query: Select | None = None) -> tuple[Page | None, bool]:
+    """Return (page, redirected) for a slug, following the slugs of renamed pages.
+
+    ``query``, from ``page_by_slug``, loads what the caller needs with the page in one query.
+    """
+    query = _page_by_slug() if query is None else query
+    page = db.session.scalars(query, {"slug": slug}).unique().one_or_none()
     if page is not None:
         return page, False
     redirect = db.session.get(SlugRedirect, slug)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
+from functools import cache
+from types import SimpleNamespace
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, exists, func, select
+from sqlalchemy.orm import joinedload
 
 from exchange import access
 from exchange.accounts.errors import ServiceError
-from exchange.accounts.models import Institute
+from exchange.accounts.models import Institute, User
 from exchange.core.fields import choices
 from exchange.core.forms import show_service_error
 from exchange.core.pagination import paginate
@@ -28,10 +31,9 @@ from exchange.wiki.forms import (
     SettingsForm,
     SignOffForm,
     TranslationForm,
-    UploadForm,
 )
 from exchange.wiki.merge import side_by_side
-from exchange.wiki.models import Attachment, Page, PageTag, SignOff, Watch
+from exchange.wiki.models import Attachment, Page, PageTag, Revision, SignOff, Watch
 from exchange.wiki.queries import (
     load_editable_page,
     load_page,
@@ -181,25 +183,60 @@ def _preview(form):
     return render_markdown(form.source.data or "")
 
 
+@cache
+def _view_queries():
+    """The statements of a page view, built once (see ``services.page_by_slug``)."""
+    page_id = bindparam("page_id")
+
+    def count(column):
+        return select(func.count()).where(column == page_id).scalar_subquery()
+
+    return SimpleNamespace(
+        # The page with its current revision, author, institute and tags: one query.
+        page=services.page_by_slug(
+            joinedload(Page.current_revision).joinedload(Revision.author).lazyload(User.role_rows),
+            joinedload(Page.owner_institute),
+            joinedload(Page.tag_rows),
+        ),
+        # What else there is to show, in one query; most pages have none of it.
+        extras=select(
+            count(SignOff.page_id),
+            count(Attachment.page_id),
+            count(Page.translation_of_id),
+            exists().where(Watch.page_id == page_id, Watch.user_id == bindparam("user_id")),
+        ),
+        signoffs=select(SignOff)
+        .where(SignOff.page_id == page_id)
+        .order_by(SignOff.created_at)
+        .options(
+            joinedload(SignOff.user).lazyload(User.role_rows),
+            joinedload(SignOff.revision).load_only(Revision.number),
+        ),
+        attachments=select(Attachment)
+        .where(Attachment.page_id == page_id)
+        .order_by(Attachment.filename),
+    )
+
+
 @bp.get("/<slug>")
 def view_page(slug: str):
     """Read a page: its stored HTML, contents, attachments, sign-offs and translations."""
-    page = load_page(slug)
+    queries = _view_queries()
+    page = load_page(slug, queries.page)
     revision = page.current_revision
-    signoffs = db.session.scalars(
-        select(SignOff).where(SignOff.page_id == page.id).order_by(SignOff.created_at)
-    ).all()
-    attachments = db.session.scalars(
-        select(Attachment).where(Attachment.page_id == page.id).order_by(Attachment.filename)
-    ).all()
+    signed_in = access.is_signed_in(current_user)
+    params = {"page_id": page.id, "user_id": current_user.id if signed_in else None}
+    n_signoffs, n_attachments, n_translations, watching = db.session.execute(
+        queries.extras, params
+    ).one()
+    signoffs = db.session.scalars(queries.signoffs, params).all() if n_signoffs else []
+    attachments = db.session.scalars(queries.attachments, params).all() if n_attachments else []
     translations = [
         p
-        for p in [page.translation_of, *page.translations]
+        for p in [page.translation_of, *(page.translations if n_translations else [])]
         if p is not None and access.can_view(current_user, p)
     ]
-    watching = access.is_signed_in(current_user) and (
-        db.session.get(Watch, (current_user.id, page.id)) is not None
-    )
+    watching = signed_in and watching
     return render_template(
         "wiki/view_page.html",
         page=page,
@@ -212,9 +249,6 @@ def view_page(slug: str):
         and access.can_view(current_user, page.translation_of),
         watching=watching,
         can_sign_off=services.can_sign_off(current_user, page),
-        action_form=ActionForm(),
-        signoff_form=SignOffForm(),
-        upload_form=UploadForm(),
         labels={"kind": KIND_LABELS, "language": LANGUAGE_LABELS, "status": STATUS_LABELS},
     )
 
