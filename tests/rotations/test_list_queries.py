@@ -37,8 +37,12 @@ def test_queues_and_pipeline_are_bounded(app, client, auth, people, make_user):
             db.session.get(User, host_coordinator.id),
             None,
             services.ProgramFields(
-                title="Bounded", status="open", seats=50, opens_at=now - timedelta(days=1),
-                closes_at=now + timedelta(days=30), reviewer_ids=[reviewer.id],
+                title="Bounded",
+                status="open",
+                seats=50,
+                opens_at=now - timedelta(days=1),
+                closes_at=now + timedelta(days=30),
+                reviewer_ids=[reviewer.id],
                 criteria=[("Depth", 2, ""), ("Fit", 1, "")],
             ),
         )
@@ -56,8 +60,9 @@ def test_queues_and_pipeline_are_bounded(app, client, auth, people, make_user):
                 if number % 2:  # half wait for their release, half are under review
                     continue
                 machine.apply(db.session.get(User, home_coordinator.id), application, "endorse")
-                machine.apply(db.session.get(User, host_coordinator.id), application,
-                              "start_review")
+                machine.apply(
+                    db.session.get(User, host_coordinator.id), application, "start_review"
+                )
 
     urls = {
         home_coordinator: ["/rotations/endorsements", "/rotations/mine"],
