@@ -16,7 +16,7 @@ def load_demo():
     """Load the demo institutes and accounts (idempotent)."""
     from exchange.demo import ACCOUNTS, DEMO_PASSWORD, demo_email, load_demo_data
     from exchange.evaluations.demo_records import load_demo_records
-    from exchange.rotations.demo_programs import EXTRA_ACCOUNTS, load_demo_programs
+    from exchange.rotations.demo_programs import load_demo_programs
     from exchange.wiki.demo_loader import load_demo_pages
 
     added = load_demo_data()
@@ -29,7 +29,7 @@ def load_demo():
         "added (existing rows kept)."
     )
     click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
-    for code, local, name, _roles, _locale in ACCOUNTS + EXTRA_ACCOUNTS:
+    for code, local, name, _roles, _locale in ACCOUNTS:
         click.echo(f"  {demo_email(code, local):32} {name}")
 
 

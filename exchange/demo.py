@@ -57,6 +57,8 @@ ACCOUNTS = [
     ("JP-AISI", "reviewer", "Tanaka Ren (reviewer)", [Role.REVIEWER], "en"),
     ("SG-AISI", "member", "Tan Wei Ling (member)", [], "en"),
     ("SG-AISI", "reviewer", "Lim Jun Hao (reviewer)", [Role.REVIEWER], "en"),
+    ("SG-AISI", "coordinator", "Nur Aisyah Rahman (coordinator)", [Role.COORDINATOR], "en"),
+    ("EU-AIO", "coordinator", "Sophie Laurent (coordinator)", [Role.COORDINATOR], "en"),
 ]
 
 

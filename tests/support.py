@@ -136,3 +136,24 @@ def reset_database(url: str) -> None:
         connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
     engine.dispose()
+
+
+def count_queries(app, client, url: str) -> int:
+    """How many SQL statements one GET of ``url`` runs (it must answer 200)."""
+    from sqlalchemy import event
+
+    from exchange.extensions import db
+
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def before(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        assert client.get(url).status_code == 200, url
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    return len(statements)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from exchange.core.fields import choices
+from exchange.core.forms import Form
 
 LANGUAGE_CHOICES = choices([("en", "English"), ("ko", "한국어")])
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
     next = HiddenField()
@@ -30,7 +30,7 @@ class NewPasswordMixin:
     )
 
 
-class SignUpForm(NewPasswordMixin, FlaskForm):
+class SignUpForm(NewPasswordMixin, Form):
     display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(
         _l("Institute e-mail address"),
@@ -39,34 +39,34 @@ class SignUpForm(NewPasswordMixin, FlaskForm):
     )
 
 
-class EmailOnlyForm(FlaskForm):
+class EmailOnlyForm(Form):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button: following a link never changes anything by itself (mail scanners fetch links)."""
 
 
-class ResetPasswordForm(NewPasswordMixin, FlaskForm):
+class ResetPasswordForm(NewPasswordMixin, Form):
     pass
 
 
-class AcceptInvitationForm(NewPasswordMixin, FlaskForm):
+class AcceptInvitationForm(NewPasswordMixin, Form):
     display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
     locale = SelectField(_l("Interface language"), choices=LANGUAGE_CHOICES)
 
 
-class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+class ChangePasswordForm(NewPasswordMixin, Form):
     current_password = PasswordField(
         _l("Current password"), validators=[DataRequired(), Length(max=256)]
     )
 
 
-class ApiTokenForm(FlaskForm):
+class ApiTokenForm(Form):
     name = StringField(
         _l("What will use the token"),
         validators=[DataRequired(), Length(max=100)],

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from exchange.core.fields import CheckboxListField
+from exchange.core.forms import Form
 
 
-class InstituteForm(FlaskForm):
+class InstituteForm(Form):
     code = StringField(
         _l("Code"),
         validators=[DataRequired(), Length(max=32)],
@@ -33,7 +33,7 @@ class InstituteForm(FlaskForm):
     is_active = BooleanField(_l("Active"), default=True)
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     institute = SelectField(_l("Institute"), coerce=int)
     roles = CheckboxListField(_l("Roles in addition to member"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     DateField,
@@ -16,6 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from exchange.core.fields import CheckboxListField, choices
+from exchange.core.forms import Form
 from exchange.evaluations.models import RISK_DOMAINS, TECHNIQUES
 from exchange.wiki.forms import VISIBILITY_LABELS
 
@@ -65,7 +65,7 @@ ACCESS_LABELS = {
 assert set(DOMAIN_LABELS) == set(RISK_DOMAINS) and set(TECHNIQUE_LABELS) == set(TECHNIQUES)
 
 
-class RecordForm(FlaskForm):
+class RecordForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     slug = StringField(
         _l("Address"),
@@ -123,7 +123,7 @@ class RecordForm(FlaskForm):
     embargo_until = DateField(_l("Embargo until"), validators=[Optional()])
 
 
-class ResultsForm(FlaskForm):
+class ResultsForm(Form):
     results = TextAreaField(
         _l("Results"),
         validators=[Length(max=200_000)],
@@ -134,11 +134,11 @@ class ResultsForm(FlaskForm):
     )
 
 
-class TransitionForm(FlaskForm):
+class TransitionForm(Form):
     status = HiddenField(validators=[DataRequired()])
 
 
-class CiteForm(FlaskForm):
+class CiteForm(Form):
     page = StringField(
         _l("Wiki page address"),
         validators=[DataRequired(), Length(max=120)],
@@ -146,11 +146,11 @@ class CiteForm(FlaskForm):
     )
 
 
-class UploadLogsForm(FlaskForm):
+class UploadLogsForm(Form):
     logs = FileField(_l("Inspect logs (.eval or .json)"), render_kw={"multiple": True})
     record = HiddenField()
 
 
-class ConfirmImportForm(FlaskForm):
+class ConfirmImportForm(Form):
     record = HiddenField()
     title = StringField(_l("Title of the new record"), validators=[Length(max=200)])

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField
 from wtforms.validators import DataRequired, Email, Length
 
 from exchange import access
 from exchange.accounts.forms import LANGUAGE_CHOICES
 from exchange.core.fields import CheckboxListField, choices
+from exchange.core.forms import Form
 
 ROLE_LABELS = {
     "member": _l("Member"),
@@ -19,7 +19,7 @@ ROLE_LABELS = {
 }
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     institute = SelectField(_l("Institute"), coerce=int)
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
     roles = CheckboxListField(

@@ -12,9 +12,8 @@ applications have no flag of their own: they belong to demo accounts.
 deterministic: programmes are looked up by slug and only the missing ones are created, each one
 together with its applications, reviews, placements and exit report.
 
-Singapore and the EU have no coordinator among the demo accounts of ``exchange.demo``, and a
-programme needs a host coordinator (and an application a home coordinator to endorse it), so
-this module adds one coordinator account for each (``EXTRA_ACCOUNTS``), flagged like the others.
+A programme needs a host coordinator, and an application a home coordinator to endorse it:
+exchange.demo has a coordinator account at every institute that hosts or sends here.
 """
 
 from __future__ import annotations
@@ -24,22 +23,14 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import delete, select
 
-from exchange.accounts import passwords
-from exchange.accounts.models import Institute, Role, User, UserRole
-from exchange.db import utcnow
-from exchange.demo import DEMO_PASSWORD, demo_email
+from exchange.accounts.models import Institute, User
+from exchange.demo import demo_email
 from exchange.extensions import db
 from exchange.notifications.models import OutboxEmail
 from exchange.rotations import machine, services
 from exchange.rotations.models import Application, Program
 from exchange.rotations.services import ApplicationFields, ProgramFields
 from exchange.wiki.rendering import normalize_slug
-
-# Coordinators the demo needs beyond exchange.demo.ACCOUNTS (same shape as those rows).
-EXTRA_ACCOUNTS = [
-    ("SG-AISI", "coordinator", "Nur Aisyah Rahman (coordinator)", [Role.COORDINATOR], "en"),
-    ("EU-AIO", "coordinator", "Sophie Laurent (coordinator)", [Role.COORDINATOR], "en"),
-]
 
 NETWORK = (
     "KR-AISI",
@@ -1092,33 +1083,6 @@ Three months (3 August to 30 October 2026) with KR-AISI's evaluation team in Pan
 # --- loading ----------------------------------------------------------------------------------
 
 
-def _ensure_extra_accounts(codes: dict[str, Institute]) -> int:
-    """Add the demo coordinators that exchange.demo lacks (SG, EU); return how many."""
-    added = 0
-    password_hash = None
-    for code, local, name, roles, locale in EXTRA_ACCOUNTS:
-        email = demo_email(code, local)
-        if db.session.scalar(select(User.id).where(User.email == email)) is not None:
-            continue
-        password_hash = password_hash or passwords.hash_password(DEMO_PASSWORD)
-        db.session.add(
-            User(
-                email=email,
-                display_name=name,
-                password_hash=password_hash,
-                institute=codes[code],
-                locale=locale,
-                is_demo=True,
-                email_confirmed_at=utcnow(),
-                role_rows=[UserRole(role=r.value) for r in roles],
-            )
-        )
-        added += 1
-    if added:
-        db.session.commit()
-    return added
-
-
 class _Loader:
     def __init__(self) -> None:
         self.codes = {i.code: i for i in db.session.scalars(select(Institute))}
@@ -1198,9 +1162,8 @@ class _Loader:
 def load_demo_programs() -> int:
     """Create the demo programmes that are missing; return how many were created."""
     codes = {i.code: i for i in db.session.scalars(select(Institute))}
-    if not {c for c, *_ in EXTRA_ACCOUNTS} <= set(codes):
+    if not {"SG-AISI", "EU-AIO"} <= set(codes):
         raise RuntimeError("demo institutes are missing; load the demo data first")
-    _ensure_extra_accounts(codes)
     todo = [
         demo
         for demo in DEMO_PROGRAMS

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from exchange.core.fields import CheckboxListField, choices
+from exchange.core.forms import Form
 
 KIND_LABELS = {
     "methodology": _l("Methodology"),
@@ -65,7 +65,7 @@ class TextFields:
     )
 
 
-class NewPageForm(TextFields, SettingsFields, FlaskForm):
+class NewPageForm(TextFields, SettingsFields, Form):
     slug = StringField(
         _l("Address"),
         validators=[Length(max=120)],
@@ -74,32 +74,32 @@ class NewPageForm(TextFields, SettingsFields, FlaskForm):
     translation_of = HiddenField()
 
 
-class EditPageForm(TextFields, FlaskForm):
+class EditPageForm(TextFields, Form):
     base_revision_id = HiddenField(validators=[DataRequired()])
     translation_in_sync = BooleanField(_l("This translation now matches its source page"))
 
 
-class SettingsForm(SettingsFields, FlaskForm):
+class SettingsForm(SettingsFields, Form):
     pass
 
 
-class RenameForm(FlaskForm):
+class RenameForm(Form):
     slug = StringField(_l("New address"), validators=[DataRequired(), Length(max=120)])
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file."))])
 
 
-class SignOffForm(FlaskForm):
+class SignOffForm(Form):
     level = HiddenField(validators=[DataRequired()])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something (watch, revert)."""
 
 
-class TranslationForm(FlaskForm):
+class TranslationForm(Form):
     source_slug = StringField(
         _l("This page translates"),
         validators=[Length(max=120)],

@@ -13,6 +13,7 @@ from sqlalchemy import Select, bindparam, select, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from exchange import access
+from exchange.accounts.models import User
 from exchange.db import utcnow
 from exchange.extensions import db
 from exchange.wiki.models import Page, Revision, SlugRedirect
@@ -110,8 +111,11 @@ def mark_links(html: str) -> Markup:
 
 
 def with_list_options(query):
+    """Load what a list of pages shows (tags, institutes, latest change) in a fixed number of
+    queries, not one per page."""
     return query.options(
         selectinload(Page.tag_rows),
+        selectinload(Page.allowed_institutes),
         joinedload(Page.owner_institute),
-        joinedload(Page.current_revision).joinedload(Revision.author),
+        joinedload(Page.current_revision).joinedload(Revision.author).lazyload(User.role_rows),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, time
 from functools import cache
 from types import SimpleNamespace
@@ -46,20 +47,42 @@ from exchange.wiki.rendering import render_markdown
 FILTERS = ("kind", "tag", "institute", "language", "status")
 
 
-def _count_by(column, query, limit: int = 30):
-    """Counts per value of ``column`` among the pages ``query`` selects (one SQL query)."""
-    ids = query.with_only_columns(Page.id).order_by(None).subquery()
-    table = PageTag if column.class_ is PageTag else Page
-    key = PageTag.page_id if table is PageTag else Page.id
-    statement = (
-        select(column, func.count())
-        .select_from(table)
-        .join(ids, ids.c.id == key)
-        .group_by(column)
-        .order_by(func.count().desc(), column)
-        .limit(limit)
-    )
-    return db.session.execute(statement).all()
+FACET_COLUMNS = {
+    "kind": Page.kind,
+    "language": Page.language,
+    "status": Page.review_status,
+    "institute": Page.owner_institute_id,
+}
+FACET_LIMIT = 30
+
+
+def _facet_counts(query) -> dict[str, list[tuple]]:
+    """Counts per value of each facet among the pages ``query`` selects, most frequent first.
+
+    The page columns are counted in one pass over the selection (grouped by all of them at once,
+    then summed per column); tags in a second query over the same, semi-joined, selection.
+    """
+    columns = list(FACET_COLUMNS.values())
+    rows = db.session.execute(
+        query.with_only_columns(*columns, func.count()).order_by(None).group_by(*columns)
+    ).all()
+    counters = {key: Counter() for key in FACET_COLUMNS}
+    for row in rows:
+        for key, value in zip(FACET_COLUMNS, row, strict=False):
+            counters[key][value] += row[-1]
+    facets = {
+        key: sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:FACET_LIMIT]
+        for key, counter in counters.items()
+    }
+    ids = query.with_only_columns(Page.id).order_by(None)
+    facets["tag"] = db.session.execute(
+        select(PageTag.tag, func.count())
+        .where(PageTag.page_id.in_(ids))
+        .group_by(PageTag.tag)
+        .order_by(func.count().desc(), PageTag.tag)
+        .limit(FACET_LIMIT)
+    ).all()
+    return facets
 
 
 @bp.get("/")
@@ -83,13 +106,8 @@ def list_pages():
     order = Page.title if sort == "title" else Page.updated_at.desc()
     page = paginate(with_list_options(query.order_by(order, Page.id)), per_page=25)
     institutes = dict(db.session.execute(select(Institute.id, Institute.code)).all())
-    facets = {
-        "kind": _count_by(Page.kind, query),
-        "language": _count_by(Page.language, query),
-        "status": _count_by(Page.review_status, query),
-        "institute": [(institutes[i], n) for i, n in _count_by(Page.owner_institute_id, query)],
-        "tag": _count_by(PageTag.tag, query),
-    }
+    facets = _facet_counts(query)
+    facets["institute"] = [(institutes[i], n) for i, n in facets["institute"]]
 
     def link(**changes) -> str:
         """This list's address with some filters changed (empty values dropped)."""

@@ -2,29 +2,12 @@
 
 from datetime import timedelta
 
-from sqlalchemy import event
-
 from exchange.accounts.models import User
 from exchange.db import utcnow
 from exchange.extensions import db
 from exchange.rotations import machine, services
 from exchange.rotations.models import Program
-
-
-def count_queries(app, client, url):
-    statements = []
-    with app.app_context():
-        engine = db.engine
-
-    def before(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        assert client.get(url).status_code == 200, url
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-    return len(statements)
+from tests.support import count_queries
 
 
 def test_queues_and_pipeline_are_bounded(app, client, auth, people, make_user):

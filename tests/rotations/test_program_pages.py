@@ -21,13 +21,13 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from exchange.accounts.models import User
 from exchange.db import utcnow
 from exchange.extensions import db
 from exchange.rotations import machine, services
 from exchange.rotations.models import Application, Program
+from tests.support import count_queries
 
 FORM = {
     "title": "Agentic red-teaming rotation",
@@ -345,22 +345,6 @@ def test_list_sorts_by_deadline_start_or_newest(client, auth, people, catalogue)
         "Korean-Japanese multilingual safety",
     ]
     assert titles(client.get("/rotations/?sort=newest").text, catalogue)[0] == "Tokyo evaluations"
-
-
-def count_queries(app, client, url):
-    statements = []
-    with app.app_context():
-        engine = db.engine
-
-    def before(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-    return len(statements)
 
 
 def test_list_queries_are_bounded_whatever_the_page_length(

@@ -4,10 +4,11 @@ attachments, settings, sign-off, feeds and bounded queries."""
 from io import BytesIO
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from exchange.extensions import db
 from exchange.wiki.models import Page, Revision
+from tests.support import count_queries
 from tests.wiki.xss_payloads import XSS_PAYLOADS
 
 NEW = {
@@ -281,22 +282,6 @@ def test_list_filters_and_facets(client, auth, people, make_page):
     assert "Finding one" not in client.get("/wiki/?institute=KR-AISI").text
     assert "Finding one" in client.get("/wiki/?language=ko").text
     assert client.get("/wiki/?page=0").status_code == 404
-
-
-def count_queries(app, client, url):
-    statements = []
-    with app.app_context():
-        engine = db.engine
-
-    def before(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-    return len(statements)
 
 
 def test_list_queries_are_bounded_whatever_the_page_size(app, client, auth, people, make_page):
