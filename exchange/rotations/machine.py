@@ -8,13 +8,14 @@ timeline, notifies the people concerned and commits. A refused transition change
 
 from __future__ import annotations
 
+import random
 import time as clock
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from exchange.accounts.errors import ServiceError
 from exchange.db import utcnow
@@ -105,16 +106,24 @@ def apply(
     actor, application: Application, name: str, reason: str = "", *, now: datetime | None = None
 ) -> Application:
     """Make one transition, or raise TransitionError and change nothing."""
-    for attempt in range(8):  # SQLite answers "database is locked" to a racing writer
+    attempts = 12
+    for attempt in range(attempts):
         try:
             return _apply(actor, application, name, reason, now or utcnow())
-        except OperationalError as error:
+        except DBAPIError as error:
             db.session.rollback()
-            if "locked" not in str(error).lower() or attempt == 7:
+            if not _is_transient(error) or attempt == attempts - 1:
                 raise
-            clock.sleep(0.05 * (attempt + 1))
+            # Racing writers: back off a little, randomly, and try again on fresh state.
+            clock.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
             application = db.session.get(Application, application.id, populate_existing=True)
     raise AssertionError("unreachable")
+
+
+def _is_transient(error: DBAPIError) -> bool:
+    """SQLite's "database is locked", PostgreSQL's deadlock and serialization failures."""
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    return sqlstate in ("40P01", "40001") or "database is locked" in str(error).lower()
 
 
 def _apply(actor, application: Application, name: str, reason: str, now: datetime):
@@ -190,6 +199,10 @@ def _check_rules(
             )
         if not application.statement.strip():
             raise TransitionError(_l("Write your statement before you submit."))
+    if transition.name == "expire" and (
+        application.offer_expires_at is None or now <= application.offer_expires_at
+    ):
+        raise TransitionError(_l("This offer has not expired yet."))
     if (
         transition.name == "accept"
         and application.offer_expires_at
@@ -286,19 +299,18 @@ def promote_waitlist(program: Program, now: datetime | None = None) -> Applicati
     program = db.session.get(Program, program.id, populate_existing=True)
     if program.seats_taken >= program.seats:
         return None
-    first = db.session.scalar(
+    waiting = db.session.scalars(
         select(Application)
         .where(Application.program_id == program.id, Application.state == "waitlisted")
         .order_by(Application.waitlist_rank, Application.id)
-        .limit(1)
-    )
-    if first is None:
-        return None
-    _offer_from_waitlist(first, program, now or utcnow())
-    return first
+    ).all()
+    for candidate in waiting:  # the first whose state did not change meanwhile gets the seat
+        if _offer_from_waitlist(candidate, program, now or utcnow()):
+            return candidate
+    return None
 
 
-def _offer_from_waitlist(application: Application, program: Program, now: datetime) -> None:
+def _offer_from_waitlist(application: Application, program: Program, now: datetime) -> bool:
     changed = db.session.execute(
         update(Application)
         .where(Application.id == application.id, Application.state == "waitlisted")
@@ -306,7 +318,7 @@ def _offer_from_waitlist(application: Application, program: Program, now: dateti
         .execution_options(synchronize_session=False)
     )
     if changed.rowcount != 1:
-        return
+        return False
     _reserve_seat(program)
     db.session.refresh(application)
     _side_effects(TRANSITIONS["offer"], application, program, now, "")
@@ -325,6 +337,7 @@ def _offer_from_waitlist(application: Application, program: Program, now: dateti
     from exchange.rotations.notices import notify_transition
 
     notify_transition("offer", application, None, "")
+    return True
 
 
 def expire_if_due(application: Application, now: datetime | None = None) -> bool:

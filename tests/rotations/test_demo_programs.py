@@ -1,6 +1,5 @@
 """The demo rotation programmes: loaded once through the services, every state, flagged."""
 
-
 from sqlalchemy import func, select
 
 from exchange.accounts.models import Role, User

@@ -288,8 +288,10 @@ def try_allowed(world, state, name, role) -> list[str]:
     before = snapshot(world)
     actor, application = world.actor(role), world.application()
     problems = [] if machine.allowed(actor, application, name) else ["machine.allowed() says no"]
+    # The system expires an offer only once it is due: run that one after the deadline.
+    when = utcnow() + timedelta(days=8) if name == "expire" else None
     try:
-        machine.apply(actor, application, name, reason="because")
+        machine.apply(actor, application, name, reason="because", now=when)
     except machine.TransitionError as error:
         return [*problems, f"refused ({error}) but the spec allows it"]
     after = snapshot(world)
@@ -687,3 +689,9 @@ def test_the_timeline_is_append_only_history(world):
     assert world.application().state == "completed"
     assert world.program().seats_taken == 1
     assert machine.available(world.actor("applicant"), world.application()) == []
+
+
+def test_the_system_does_not_expire_an_offer_before_its_deadline(world):
+    put_in_state(world, "under_review")
+    machine.apply(world.actor("host_coordinator"), world.application(), "offer")
+    assert_refused(world, None, world.application(), "expire", "not expired")
