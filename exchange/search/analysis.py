@@ -17,24 +17,30 @@ or both at once. This module turns text into index terms, token by token:
   (``LLM의``, ``GPT-4o를``, ``'탈옥'을``, ``API에서``) is dropped on both sides.
 
 Index side and query side differ in one step only. On the **query** side each Hangul run loses
-one trailing particle or ending from :data:`KOREAN_SUFFIXES` (longest match first) before it is
-cut into bigrams, unless that would leave fewer than two syllables or the run ends with a noun
-from :data:`PROTECTED_NOUNS` (nouns such as ``평가``, ``결과``, ``정확도``, ``전문가`` whose
-last syllable looks like a particle). So ``탈옥을`` asks for ``탈옥`` only, and a document that
-says ``탈옥``, ``탈옥에서`` or ``탈옥된`` matches: the index keeps every bigram of every run, so
-the bigrams of a noun's stem are present whatever particle the document attached to it. A
-query for a one-syllable noun with a particle (``팀에서``) is not stripped (it would leave one
-syllable) and matches only that exact form. ``bench/korean_analysis.py`` measures this design
-against the alternatives; ``bench/README.md`` ("Korean analysis") has the figures.
+one trailing particle or ending from :data:`KOREAN_SUFFIXES` (longest match first) before it
+is cut into bigrams, unless that would leave fewer than two syllables, or the particle does
+not agree with the sound before it (가/를/는/와 follow a vowel, 이/을/은/과 a final consonant,
+so ``전문가`` and ``효과`` keep their last syllable), or the run ends with a noun from
+:data:`PROTECTED_NOUNS` (``정확도``, ``결과``, ``동의`` ...: the last syllable may be a
+particle). So ``탈옥을`` asks for ``탈옥`` only, and a document that says ``탈옥``,
+``탈옥에서`` or ``탈옥된`` matches: the index keeps every bigram of every run, so the bigrams
+of a noun's stem are present whatever particle the document attached to it. A query for a
+one-syllable noun with a particle (``팀에서``) is not stripped (it would leave one syllable)
+and matches only that exact form; a compound written with a space in the document but not in
+the query (``개인 정보`` vs ``개인정보``) is missed. ``bench/korean_analysis.py`` measures this
+design against the alternatives; ``bench/README.md`` ("Korean analysis") has the figures.
 
 Public interface:
 
 * :func:`analyzer` -- a Whoosh analyzer (``Tokenizer | Filter | ...``), for a schema:
   ``TEXT(analyzer=analyzer(), multitoken_query="and")`` (:func:`text_field` builds it).
   Whoosh calls it with ``mode="index"`` when indexing and ``mode="query"`` from ``QueryParser``.
-* :func:`tokens` -- the same terms as a plain list (index side by default). The PostgreSQL
-  backend stores ``to_tsvector('simple', ' '.join(tokens(text)))`` so both backends index
-  exactly the same terms; :func:`tokens` equals ``[t.text for t in analyzer()(text)]``.
+* :func:`tokens` -- the same terms as a plain list (index side by default);
+  :func:`tokens` equals ``[t.text for t in analyzer()(text)]``. :func:`analyze` adds positions
+  and character offsets. The PostgreSQL backend stores these terms as they are, not re-parsed
+  by a text search configuration: ``CAST(:doc AS tsvector)`` with a ``'term':position``
+  literal built from :func:`analyze` (positions are 0-based here, 1-based there), or
+  ``array_to_tsvector(:terms)`` without positions. Both backends then index the same terms.
 * :func:`query_terms` -- a query string as a list of groups, one per query word, each the list
   of terms that must all be present. How a backend builds a query from it:
 
@@ -42,7 +48,7 @@ Public interface:
     group, ``Phrase(f, group)`` (``slop=1``) when the terms must be adjacent (see below). This
     is what ``QueryParser`` produces for unquoted words when the field has
     ``multitoken_query="and"``.
-  - **PostgreSQL**: ``to_tsquery('simple', ' & '.join(...))`` of the quoted terms; within a
+  - **PostgreSQL**: ``CAST(:q AS tsquery)`` with the quoted terms joined by ``&``; within a
     group ``<->`` may replace ``&`` for the adjacent form.
   - An empty list means nothing searchable (only stop words or punctuation): show no results.
 
@@ -50,11 +56,12 @@ Positions and phrases. Terms get consecutive positions in text order, one per wo
 one per bigram. The bigrams of one Hangul run are therefore adjacent, and a phrase over one
 query group (``Phrase(f, ["방법", "법론"])``, ``'방법' <-> '법론'``) means "these syllables
 appear in this order, together", i.e. a substring of one run. Between words, a document has
-the particle bigrams in between (``탈옥을 평가`` is indexed ``탈옥`` 1, ``옥을`` 2, ``평가`` 3),
-so a phrase of several Korean words needs slop: give each following group up to 3 extra
-positions (Whoosh ``Phrase(..., slop=3)``, PostgreSQL ``<3>``-style distance or ``&``).
-English words are one position each, with stop words not counted (as Whoosh's StopFilter
-renumbers them).
+the particle bigrams in between (``탈옥을 평가`` is indexed ``탈옥`` 0, ``옥을`` 1, ``평가`` 2),
+so a phrase of several Korean words needs slop: allow up to 3 positions from the last term of
+one group to the first of the next (a two-syllable particle such as 에서 adds two bigrams):
+Whoosh ``Phrase(..., slop=3)``; PostgreSQL's ``<N>`` means exactly N, so join such groups with
+``&`` there (or ``<1> | <2> | <3>``). English words are one position each, with stop words not
+counted (as Whoosh's StopFilter renumbers them).
 
 Everything here is deterministic: the same text gives the same terms in every process.
 """
@@ -77,8 +84,8 @@ __all__ = [
     "PROTECTED_NOUNS",
     "STOP_WORDS",
     "Term",
-    "analyzer",
     "analyze",
+    "analyzer",
     "query_terms",
     "stem",
     "strip_korean_suffix",
@@ -115,23 +122,28 @@ HANGUL, CJK, WORD = "hangul", "cjk", "word"
 
 # --- Korean particles and endings (query side) ---------------------------------------------
 
-_PARTICLES = (
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+_PARTICLES = _words(
     # case and auxiliary particles
     "이 가 은 는 을 를 의 에 와 과 도 만 로 으로 께 에서 에게 한테 까지 부터 보다 처럼 마다 "
     "조차 밖에 이나 이며 이고 이라 라고 이라고 란 이란 라는 이라는 에는 에도 에서는 에서도 "
     "에서의 에서만 에게는 에게서 한테서 께서 으로는 로는 으로도 로도 으로서 로서 으로써 "
     "로써 으로의 로의 와의 과의 와는 과는 까지의 부터의 만의 만을 만이 만은 에의 에만 "
     # copula
-    "이다 입니다 이었다 였다 이며 이고 인 이던"
-).split()
-_PLURAL_PARTICLES = "이 은 을 의 에 에서 에게 과 와 도 만 로 으로 이다 과의 에서의 에서는".split()
-_ENDINGS = (
+    "이다 입니다 이었다 였다 이며 이고 이던"
+)
+_PLURAL_PARTICLES = _words("이 은 을 의 에 에서 에게 과 와 도 만 로 으로 이다 과의 에서의 에서는")
+_ENDINGS = _words(
     # 하다 / 되다 / 시키다 verbs made from nouns: 평가하는, 공유된, 측정했다
     "하다 한다 하는 하고 하며 하여 해서 해야 했다 했고 했으며 했던 하기 하면 하게 하지 한 "
     "합니다 했습니다 하려는 하려고 하도록 하는지 했는지 하였다 "
     "되다 된다 되는 되고 되며 되어 되어야 됐다 되었다 되었고 되기 되면 되지 된 됩니다 "
     "되었습니다 시키는 시킨 시켰다"
-).split()
+)
 
 #: Trailing particles and endings removed from a Hangul run on the query side (one per run,
 #: longest match first).
@@ -143,33 +155,65 @@ KOREAN_SUFFIXES: tuple[str, ...] = tuple(
 )
 _PARTICLE_SET = frozenset(KOREAN_SUFFIXES)
 
-#: Nouns whose last syllable is also a particle or ending. A query run ending with one of them
-#: keeps its last syllable (``정확도`` stays ``정확도`` rather than ``정확``); with a particle
-#: after them they are stripped as usual (``정확도를`` -> ``정확도``).
+# Particles that agree with the sound before them: after a final consonant (batchim) Korean
+# writes 이/은/을/과/으로, after a vowel 가/는/를/와/로 (로 also after ㄹ). A suffix that does
+# not agree with the syllable before it is not a particle there: 전문가 (문 ends in ㄴ, so the
+# particle would be 이), 효과, 차이, 경로 keep their last syllable without any word list.
+_AFTER_CONSONANT = frozenset(
+    _words(
+        "이 은 을 과 과의 과는 이나 이라 이라고 이란 이라는 으로 으로는 으로도 으로서 으로써 으로의"
+    )
+)
+_AFTER_VOWEL = frozenset(_words("가 는 를 와 와의 와는"))
+_AFTER_VOWEL_OR_RIEUL = frozenset(_words("로 로는 로도 로서 로써 로의"))
+_RIEUL = 8  # index of the final consonant ㄹ in a precomposed syllable
+
+
+def _agrees(syllable: str, suffix: str) -> bool:
+    code = ord(syllable) - 0xAC00
+    if not 0 <= code < 11172:  # not a precomposed syllable: cannot tell, allow
+        return True
+    final = code % 28  # 0: ends in a vowel
+    if suffix in _AFTER_CONSONANT:
+        return final != 0 and not (suffix.startswith("으로") and final == _RIEUL)
+    if suffix in _AFTER_VOWEL:
+        return final == 0
+    if suffix in _AFTER_VOWEL_OR_RIEUL:
+        return final in (0, _RIEUL)
+    return True
+
+
+#: Nouns whose last syllable is also a particle or ending that the sound rule above cannot
+#: tell apart. A query run ending with one of them keeps its last syllable (``정확도`` stays
+#: ``정확도`` rather than ``정확``); with a particle after them they are stripped as usual
+#: (``정확도를`` -> ``정확도``).
 PROTECTED_NOUNS: frozenset[str] = frozenset(
-    (
-        "평가 결과 효과 성과 국가 전문가 분석가 평론가 증가 추가 참가 대가 "
-        "정도 제도 의도 속도 강도 빈도 한도 태도 각도 밀도 "
+    _words(
         "정확도 신뢰도 위험도 민감도 난이도 완성도 유사도 중요도 심각도 충실도 일치도 "
+        "정도 제도 의도 속도 강도 빈도 한도 태도 각도 밀도 시도 척도 용도 "
         "동의 회의 합의 협의 논의 정의 주의 강의 "
-        "제한 권한 무한 기한 최대한 "
-        "경로 회로 통로 차이 사이 길이 나이"
-    ).split()
+        "결과 대가 길이 높이 깊이 회로 제한 권한 무한 기한"
+    )
 )
 
 
 def strip_korean_suffix(run: str) -> str:
     """Remove one trailing particle or ending from a Hangul run (query-side rule).
 
-    >>> strip_korean_suffix("탈옥을"), strip_korean_suffix("평가에서"), strip_korean_suffix("평가")
-    ('탈옥', '평가', '평가')
+    The longest suffix from :data:`KOREAN_SUFFIXES` that leaves at least two syllables and
+    agrees with the syllable before it is removed, unless the run ends with one of
+    :data:`PROTECTED_NOUNS`.
+
+    >>> [strip_korean_suffix(run) for run in ("탈옥을", "평가에서", "전문가")]
+    ['탈옥', '평가', '전문가']
     """
     for noun in PROTECTED_NOUNS:
         if run.endswith(noun):
             return run
     for suffix in KOREAN_SUFFIXES:
-        if len(run) - len(suffix) >= 2 and run.endswith(suffix):
-            return run[: -len(suffix)]
+        stem_len = len(run) - len(suffix)
+        if stem_len >= 2 and run.endswith(suffix) and _agrees(run[stem_len - 1], suffix):
+            return run[:stem_len]
     return run
 
 
@@ -191,9 +235,7 @@ def _normalize_word(raw: str) -> str:
 
 def _is_stop(word: str) -> bool:
     return (
-        word in STOP_WORDS
-        or (len(word) < 2 and not word.isdigit())
-        or len(word) > _MAX_WORD_LENGTH
+        word in STOP_WORDS or (len(word) < 2 and not word.isdigit()) or len(word) > _MAX_WORD_LENGTH
     )
 
 
@@ -418,7 +460,13 @@ class PositionFilter(Filter):
 
 def analyzer() -> CompositeAnalyzer:
     """The Whoosh analyzer: same terms as :func:`tokens` (index) and :func:`query_terms`."""
-    return ScriptTokenizer() | WordFilter() | EnglishStemFilter() | CJKBigramFilter() | PositionFilter()
+    return (
+        ScriptTokenizer()
+        | WordFilter()
+        | EnglishStemFilter()
+        | CJKBigramFilter()
+        | PositionFilter()
+    )
 
 
 def text_field(**kwargs) -> fields.TEXT:
