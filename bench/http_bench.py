@@ -3,9 +3,11 @@
 Usage (from the project root)::
 
     .venv/bin/python bench/http_bench.py [--duration 10] [--connections 8] [--threads 2]
+    .venv/bin/python bench/http_bench.py --only wiki [--pages 10000]
 
 The harness migrates a throw-away SQLite database in a temporary instance folder and loads the
-demo accounts into it, starts gunicorn (2 sync workers, access log off) for Exchange and for
+demo accounts into it (and, for the wiki scenarios, a wiki of --pages pages made by
+bench/wiki_seed.py), starts gunicorn (2 sync workers, access log off) for Exchange and for
 bench/hello_app.py on free loopback ports with the same settings, signs in once as a demo
 member, then drives each scenario with wrk, one after another, for --duration seconds. It prints
 requests/s, latency and errors per scenario with the ratio to the hello app measured in the same
@@ -35,10 +37,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from exchange.demo import ACCOUNTS, DEMO_PASSWORD, demo_email
 
@@ -56,11 +58,17 @@ SETUP_TIMEOUT = 300.0
 STOP_TIMEOUT = 15.0
 GUNICORN_HOOKS = ROOT / "bench" / "gunicorn_conf.py"
 APP_SPECS = {"exchange": "app:app", "hello": "bench.hello_app:app"}
+WIKI_SEED = ROOT / "bench" / "wiki_seed.py"
+GROUPS = ("core", "wiki")  # what --only selects; the hello runs frame every selection
 
 
 @dataclass(frozen=True)
 class Scenario:
-    """One measured page: which server, which path, signed in or not, expected status."""
+    """One measured page: which server, which path, signed in or not, expected status.
+
+    ``path`` may name a seeded wiki page as ``{public_page}`` or ``{network_page}``; the run
+    fills in the addresses bench/wiki_seed.py chose.
+    """
 
     name: str
     server: str
@@ -68,10 +76,11 @@ class Scenario:
     signed_in: bool
     expected_status: int
     note: str = ""
+    group: str = "core"
 
 
 SCENARIOS = [
-    Scenario("hello /", "hello", "/", False, 200),
+    Scenario("hello /", "hello", "/", False, 200, group="hello"),
     Scenario("exchange / signed out", "exchange", "/", False, 200),
     Scenario("exchange /sign-in signed out", "exchange", "/sign-in", False, 200),
     Scenario("exchange / signed in", "exchange", "/", True, 200),
@@ -83,8 +92,25 @@ SCENARIOS = [
         302,
         "redirects signed-in users to /",
     ),
-    Scenario("hello / (again)", "hello", "/", False, 200),
+    Scenario(
+        "wiki page signed out (public)", "exchange", "/wiki/{public_page}", False, 200, group="wiki"
+    ),
+    Scenario(
+        "wiki page signed in (network)", "exchange", "/wiki/{network_page}", True, 200, group="wiki"
+    ),
+    Scenario("wiki list /wiki/ signed in", "exchange", "/wiki/", True, 200, group="wiki"),
+    Scenario("hello / (again)", "hello", "/", False, 200, group="hello"),
 ]
+
+
+def selected_scenarios(only: str | None, wiki_slugs: dict[str, str]) -> list[Scenario]:
+    """The scenarios of the chosen group (all by default) between the two hello runs."""
+    slugs = {key: quote(slug) for key, slug in wiki_slugs.items()}
+    return [
+        replace(scenario, path=scenario.path.format(**slugs) if slugs else scenario.path)
+        for scenario in SCENARIOS
+        if scenario.group == "hello" or only in (None, scenario.group)
+    ]
 
 
 @dataclass
@@ -117,7 +143,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=8, help="open connections (wrk -c)")
     parser.add_argument("--threads", type=int, default=2, help="load threads (wrk -t)")
     parser.add_argument("--warmup", type=int, default=1, help="unmeasured seconds per scenario")
+    parser.add_argument(
+        "--only", choices=GROUPS, help="run only this group of scenarios (and hello); default: all"
+    )
+    parser.add_argument(
+        "--pages", type=int, default=10_000, help="pages in the wiki for the wiki scenarios"
+    )
     args = parser.parse_args(argv)
+    if not 1 <= args.pages <= 200_000:
+        parser.error("--pages must be 1..200000")
     if not 1 <= args.duration <= 300 or not 0 <= args.warmup <= 30:
         parser.error("--duration must be 1..300 and --warmup 0..30 seconds")
     if args.threads < 1 or args.connections < args.threads:
@@ -171,11 +205,17 @@ def server_env(instance_path: str) -> dict[str, str]:
     return env
 
 
-def prepare_database(env: dict[str, str], log) -> None:
-    """Migrate the temporary database and load the demo accounts into it."""
-    for command in (["db", "upgrade"], ["exchange", "demo"]):
+def prepare_database(env: dict[str, str], log, wiki_pages: int | None) -> dict[str, str]:
+    """Migrate the temporary database and load the demo accounts into it; with ``wiki_pages``,
+    fill the wiki up to that many pages and return the addresses of the measured pages."""
+    slugs_path = Path(env["EXCHANGE_INSTANCE_PATH"]) / "wiki-slugs.json"
+    commands = [[str(BIN / "flask"), "db", "upgrade"], [str(BIN / "flask"), "exchange", "demo"]]
+    if wiki_pages is not None:
+        seed = [sys.executable, str(WIKI_SEED), "--pages", str(wiki_pages)]
+        commands.append([*seed, "--out", str(slugs_path)])
+    for command in commands:
         subprocess.run(
-            [str(BIN / "flask"), *command],
+            command,
             cwd=ROOT,
             env=env,
             stdout=log,
@@ -183,6 +223,7 @@ def prepare_database(env: dict[str, str], log) -> None:
             check=True,
             timeout=SETUP_TIMEOUT,
         )
+    return json.loads(slugs_path.read_text()) if wiki_pages is not None else {}
 
 
 @dataclass
@@ -551,15 +592,23 @@ def run(args, wrk: str, workdir: Path) -> tuple[list[Result], dict]:
     servers: dict[str, Server] = {}
     with log_path.open("a") as log:
         try:
-            print("Preparing a temporary database with the demo accounts ...", flush=True)
-            prepare_database(env, log)
+            wiki_pages = args.pages if args.only in (None, "wiki") else None
+            print(
+                "Preparing a temporary database with the demo accounts"
+                + (f" and a wiki of {wiki_pages:,} pages ..." if wiki_pages else " ..."),
+                flush=True,
+            )
+            started = time.monotonic()
+            wiki_slugs = prepare_database(env, log, wiki_pages)
+            print(f"  ready in {time.monotonic() - started:.0f} s", flush=True)
             for name in APP_SPECS:
                 servers[name] = start_server(name, env, log, workdir)
                 wait_until_ready(servers[name])
             print("Signing in as the demo member ...", flush=True)
             cookie = sign_in(servers["exchange"].port)
             rewritten = verify_signed_in(servers["exchange"].port, cookie)
-            results = [measure(wrk, servers[s.server], s, args, cookie) for s in SCENARIOS]
+            scenarios = selected_scenarios(args.only, wiki_slugs)
+            results = [measure(wrk, servers[s.server], s, args, cookie) for s in scenarios]
         except BaseException:
             print_log_tail(log_path)
             raise
@@ -568,6 +617,7 @@ def run(args, wrk: str, workdir: Path) -> tuple[list[Result], dict]:
                 stop_server(server.process)
     return results, {
         "signed_in_cookie_rewritten_each_request": rewritten,
+        "wiki": {"pages": wiki_pages, "measured_pages": wiki_slugs} if wiki_pages else None,
         "server_log_problems": log_problems(log_path),
     }
 

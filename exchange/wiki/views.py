@@ -210,26 +210,34 @@ def _view_queries():
         return select(func.count()).where(column == page_id).scalar_subquery()
 
     return SimpleNamespace(
-        # The page with its current revision, author, institute and tags: one query.
+        # The page with its current revision, author and institute: one query.
         page=services.page_by_slug(
             joinedload(Page.current_revision).joinedload(Revision.author).lazyload(User.role_rows),
             joinedload(Page.owner_institute),
-            joinedload(Page.tag_rows),
         ),
-        # What else there is to show, in one query; most pages have none of it.
+        # Its tags, and what else there is to show, in one query; most pages have no sign-off,
+        # attachment or translation. (Tags are slugs: they hold no comma.)
         extras=select(
+            select(func.aggregate_strings(PageTag.tag, ","))
+            .where(PageTag.page_id == page_id)
+            .scalar_subquery(),
             count(SignOff.page_id),
             count(Attachment.page_id),
             count(Page.translation_of_id),
             exists().where(Watch.page_id == page_id, Watch.user_id == bindparam("user_id")),
         ),
-        signoffs=select(SignOff)
+        # Plain rows: the page shows who signed off which revision, nothing more.
+        signoffs=select(
+            SignOff.level,
+            SignOff.created_at,
+            SignOff.revision_id,
+            Revision.number.label("revision_number"),
+            User.display_name.label("user_name"),
+        )
+        .join(Revision, Revision.id == SignOff.revision_id)
+        .outerjoin(User, User.id == SignOff.user_id)
         .where(SignOff.page_id == page_id)
-        .order_by(SignOff.created_at)
-        .options(
-            joinedload(SignOff.user).lazyload(User.role_rows),
-            joinedload(SignOff.revision).load_only(Revision.number),
-        ),
+        .order_by(SignOff.created_at, SignOff.id),
         attachments=select(Attachment)
         .where(Attachment.page_id == page_id)
         .order_by(Attachment.filename),
@@ -244,10 +252,10 @@ def view_page(slug: str):
     revision = page.current_revision
     signed_in = access.is_signed_in(current_user)
     params = {"page_id": page.id, "user_id": current_user.id if signed_in else None}
-    n_signoffs, n_attachments, n_translations, watching = db.session.execute(
+    tags, n_signoffs, n_attachments, n_translations, watching = db.session.execute(
         queries.extras, params
     ).one()
-    signoffs = db.session.scalars(queries.signoffs, params).all() if n_signoffs else []
+    signoffs = db.session.execute(queries.signoffs, params).all() if n_signoffs else []
     attachments = db.session.scalars(queries.attachments, params).all() if n_attachments else []
     translations = [
         p
@@ -260,6 +268,7 @@ def view_page(slug: str):
         page=page,
         revision=revision,
         html=mark_links(revision.html),
+        tags=sorted(tags.split(",")) if tags else [],
         signoffs=signoffs,
         attachments=attachments,
         translations=translations,
