@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from exchange.core.fields import CheckboxListField, choices
+from exchange.core.forms import Form
 from exchange.rotations.services import ApplicationFields
 from exchange.wiki.forms import VISIBILITY_LABELS
 
@@ -29,7 +29,7 @@ SCORE_LABELS = {
 }
 
 
-class ApplicationForm(FlaskForm):
+class ApplicationForm(Form):
     statement = TextAreaField(
         _l("Statement"),
         validators=[Length(max=20_000)],
@@ -67,13 +67,13 @@ class ApplicationForm(FlaskForm):
         )
 
 
-class TransitionForm(FlaskForm):
+class TransitionForm(Form):
     transition = HiddenField(validators=[DataRequired()])
     # No length check: browsers count a line break as one character, the service truncates.
     reason = TextAreaField(_l("Reason"))
 
 
-class ConflictForm(FlaskForm):
+class ConflictForm(Form):
     reason = StringField(
         _l("Your tie to the applicant"),
         validators=[Length(max=500)],
@@ -87,7 +87,7 @@ class ConflictForm(FlaskForm):
 def review_form(criteria, data: dict[int, int] | None = None, comment: str = "", **kwargs):
     """A scoring form with one 1-to-5 choice per criterion (fields named score_<id>)."""
 
-    class ReviewForm(FlaskForm):
+    class ReviewForm(Form):
         comment_text = TextAreaField(
             _l("Comment"),
             validators=[Length(max=5000)],
@@ -117,7 +117,7 @@ def review_form(criteria, data: dict[int, int] | None = None, comment: str = "",
     return ReviewForm(**kwargs)
 
 
-class ExitReportForm(FlaskForm):
+class ExitReportForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     source = TextAreaField(
         _l("Report (Markdown)"),

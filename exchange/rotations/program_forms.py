@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from exchange.core.fields import CheckboxListField, choices
+from exchange.core.forms import Form
 from exchange.rotations.models import CLEARANCE_LEVELS
 
 PROGRAM_STATUS_LABELS = {
@@ -43,7 +43,7 @@ SORT_LABELS = {
 assert set(CLEARANCE_LABELS) == set(CLEARANCE_LEVELS)
 
 
-class ProgramForm(FlaskForm):
+class ProgramForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(
         _l("Description"),
