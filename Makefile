@@ -25,9 +25,10 @@ setup: $(STAMP)
 migrate: setup
 	$(BIN)/flask db upgrade
 
-## demo: load the demo institutes and accounts (idempotent)
+## demo: load the demo institutes and accounts (idempotent), then build/catch up the search index
 demo: migrate
 	$(BIN)/flask exchange demo
+	$(BIN)/flask exchange search sync
 
 ## run: set up, migrate, load demo data and serve on http://$(HOST):$(PORT)
 run: demo

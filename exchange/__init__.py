@@ -76,6 +76,9 @@ def configure_extensions(app: Flask) -> None:
     security.init_app(app)
     errors.init_app(app)
     install_session_hooks()
+    from exchange.search.indexer import install_session_hooks as install_search_hooks
+
+    install_search_hooks()
 
 
 def configure_blueprints(app: Flask) -> None:
@@ -88,6 +91,7 @@ def configure_blueprints(app: Flask) -> None:
         members,
         notifications,
         rotations,
+        search,
         wiki,
     )
 
@@ -100,6 +104,7 @@ def configure_blueprints(app: Flask) -> None:
         wiki.bp,
         evaluations.bp,
         rotations.bp,
+        search.bp,
         api.bp,
     ):
         app.register_blueprint(blueprint)
@@ -118,6 +123,7 @@ def configure_hooks(app: Flask) -> None:
     from exchange.db import utcnow
     from exchange.notifications.outbox import dispatch
     from exchange.notifications.services import notice_text
+    from exchange.search.indexer import dispatch as dispatch_search
 
     app.jinja_env.globals.update(TEMPLATE_HELPERS)
     app.jinja_env.globals["get_locale"] = get_locale
@@ -131,4 +137,5 @@ def configure_hooks(app: Flask) -> None:
     @app.after_request
     def send_queued_mail(response):
         dispatch()
+        dispatch_search()
         return response

@@ -52,6 +52,11 @@ def institute_token(institute_id: int) -> str:
     return f"inst:{institute_id}"
 
 
+def coordinator_token(institute_id: int) -> str:
+    """Return the ACL token held by the coordinators of an institute (draft programs)."""
+    return f"coord:{institute_id}"
+
+
 def is_signed_in(user) -> bool:
     """True for an authenticated, active account (anonymous visitors and None are not)."""
     return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
@@ -69,7 +74,10 @@ def acl_tokens(user) -> frozenset[str]:
     """Return the ACL tokens a user holds; search filters documents on these."""
     if not is_signed_in(user):
         return frozenset({PUBLIC_TOKEN})
-    return frozenset({PUBLIC_TOKEN, NETWORK_TOKEN, institute_token(user.institute_id)})
+    tokens = {PUBLIC_TOKEN, NETWORK_TOKEN, institute_token(user.institute_id)}
+    if user.has_role(Role.COORDINATOR):
+        tokens.add(coordinator_token(user.institute_id))
+    return frozenset(tokens)
 
 
 def is_embargoed(obj: Guarded, now: datetime | None = None) -> bool:

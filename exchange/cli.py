@@ -28,6 +28,7 @@ def load_demo():
         f"{pages} wiki pages, {records} evaluation records and {programs} rotation programs "
         "added (existing rows kept)."
     )
+    _index_quietly()
     click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
     for code, local, name, _roles, _locale in ACCOUNTS:
         click.echo(f"  {demo_email(code, local):32} {name}")
@@ -152,8 +153,64 @@ def import_evaluations(paths, email, record_slug):
         click.echo(f"  failed: {path}: {reason}")
     for record in {r.slug: r for r in summary.records}.values():
         click.echo(f"  record: {record.slug} ({record.title})")
+    _index_quietly()
     if summary.failed:
         raise SystemExit(1)
+
+
+def _index_quietly() -> None:
+    """Apply the search outbox after a command that changed content (if the index exists)."""
+    from exchange.search.indexer import current_index, drain
+
+    if current_index().is_current_schema():
+        try:
+            drain()
+        except Exception as exc:  # the rows stay in the outbox for `search sync`
+            click.echo(f"Search index not updated ({exc}); run `flask exchange search sync`.")
+
+
+@exchange_cli.group("search")
+def search_cli():
+    """The search index: keep it in step with the database, or rebuild it."""
+
+
+@search_cli.command("sync")
+def sync_search():
+    """Build the index if it is missing or outdated, then apply pending changes."""
+    from exchange.search.documents import count_all
+    from exchange.search.indexer import current_index, sync
+
+    index = current_index()
+    if index.is_current_schema():
+        rebuilt, written = sync()
+    else:
+        with click.progressbar(length=count_all(), label="Building the search index") as bar:
+            rebuilt, written = sync(progress=bar.update)
+    click.echo(
+        ("Index built. " if rebuilt else "")
+        + f"{written} pending change(s) applied; index at {index.current()}"
+    )
+
+
+@search_cli.command("reindex")
+def reindex_search():
+    """Rebuild the whole index and swap it in atomically (searches keep working meanwhile)."""
+    from exchange.search.documents import count_all
+    from exchange.search.indexer import current_index, reindex
+
+    with click.progressbar(length=count_all(), label="Rebuilding the search index") as bar:
+        count = reindex(progress=bar.update)
+    click.echo(f"{count} documents indexed; index at {current_index().current()}")
+
+
+@search_cli.command("status")
+def search_status():
+    """Where the index is and how many changes wait to be applied."""
+    from exchange.search.indexer import current_index, pending_count
+
+    index = current_index()
+    click.echo(f"index: {index.current() or 'none yet'}")
+    click.echo(f"pending changes: {pending_count()}")
 
 
 @exchange_cli.group("rotations")

@@ -119,6 +119,15 @@ class Config:
     MAIL_MAX_ATTEMPTS = 8
     MAIL_RETRY_BASE_SECONDS = 30
 
+    # Search: the Whoosh index folder (default: search-index in the instance folder) and how
+    # the index follows the database: "thread" (a background indexer applies the search outbox
+    # after each commit), "sync" (right after the commit, in the same thread) or "manual"
+    # (only `flask exchange search sync`; the test suite uses it outside search tests).
+    SEARCH_INDEX_PATH: str | None = None
+    SEARCH_DISPATCH = "thread"
+    # How long the background indexer waits for another process's index write lock.
+    SEARCH_LOCK_TIMEOUT = 10
+
     @classmethod
     def from_environment(cls, instance_path: str) -> dict:
         """Return the settings of this class with environment overrides applied."""
@@ -142,6 +151,8 @@ class Config:
             "MAIL_DISPATCH",
             "WIKI_ATTACHMENT_TYPES",
             "UPLOAD_FOLDER",
+            "SEARCH_INDEX_PATH",
+            "SEARCH_DISPATCH",
         ):
             if os.environ.get(key):
                 settings[key] = os.environ[key]
@@ -154,6 +165,7 @@ class Config:
             "ROTATION_CV_MAX_BYTES",
             "ROTATION_PURGE_MONTHS",
             "MAX_CONTENT_LENGTH",
+            "SEARCH_LOCK_TIMEOUT",
         ):
             settings[key] = env_int(key, settings[key])
         for key in ("MAIL_USE_TLS", "MAIL_USE_SSL", "SESSION_COOKIE_SECURE", "RATELIMIT_ENABLED"):
@@ -190,6 +202,7 @@ class TestConfig(Config):
     MAIL_PORT = 0
     BASE_URL = "http://localhost"
     RATELIMIT_STORAGE_URI = "memory://"
+    SEARCH_DISPATCH = "manual"
 
 
 CONFIGS = {

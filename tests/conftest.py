@@ -48,6 +48,7 @@ def app(tmp_path_factory, smtp_server):
             "ENV_NAME": "testing",
             "SQLALCHEMY_DATABASE_URI": url,
             "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
+            "SEARCH_INDEX_PATH": str(tmp_path_factory.mktemp("search-index")),
             "MAIL_SERVER": "127.0.0.1",
             "MAIL_PORT": smtp_server.port,
         }

@@ -47,6 +47,25 @@ def openapi_document() -> dict:
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
+                "SearchResult": {
+                    "type": "object",
+                    "properties": {
+                        "type": {"type": "string", "enum": ["page", "record", "program"]},
+                        "kind": {"type": "string"},
+                        "title": {"type": "string"},
+                        "title_html": {"type": "string"},
+                        "snippet_html": {
+                            "type": "string",
+                            "description": "Escaped text with matches in <mark>",
+                        },
+                        "url": {"type": "string"},
+                        "institute": {"type": "string"},
+                        "language": {"type": "string"},
+                        "date": {"type": "string", "format": "date"},
+                        "tags": {"type": "array", "items": {"type": "string"}},
+                        "domains": {"type": "array", "items": {"type": "string"}},
+                    },
+                },
                 "Error": {
                     "type": "object",
                     "properties": {"error": {"type": "string"}, "status": {"type": "integer"}},
@@ -128,6 +147,76 @@ def openapi_document() -> dict:
         },
         "security": [{"bearer": []}, {}],
         "paths": {
+            "/search": {
+                "get": {
+                    "summary": "Search the pages, findings, records and programs you may read",
+                    "description": (
+                        'The query language of the search page: words, "phrases", -exclusions, '
+                        "OR, prefixes (eval*) and fields (title:, tag:, institute:, domain:, "
+                        "model:, kind:, lang:). A malformed query is read as well as possible; "
+                        "`hints` says how."
+                    ),
+                    "parameters": [
+                        {"name": "q", "in": "query", "schema": {"type": "string"}},
+                        *[
+                            {"name": name, "in": "query", "schema": {"type": "string"}}
+                            for name in ("kind", "institute", "domain", "lang", "tag")
+                        ],
+                        {
+                            "name": "from",
+                            "in": "query",
+                            "schema": {"type": "string", "format": "date"},
+                        },
+                        {
+                            "name": "to",
+                            "in": "query",
+                            "schema": {"type": "string", "format": "date"},
+                        },
+                        {
+                            "name": "sort",
+                            "in": "query",
+                            "schema": {"type": "string", "enum": ["relevance", "date"]},
+                        },
+                        {"name": "page", "in": "query", "schema": {"type": "integer"}},
+                        {
+                            "name": "per_page",
+                            "in": "query",
+                            "schema": {"type": "integer", "maximum": 50},
+                        },
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "A page of results with counts and facets",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "properties": {
+                                            "query": {"type": "string"},
+                                            "total": {"type": "integer"},
+                                            "page": {"type": "integer"},
+                                            "pages": {"type": "integer"},
+                                            "results": {
+                                                "type": "array",
+                                                "items": {
+                                                    "$ref": "#/components/schemas/SearchResult"
+                                                },
+                                            },
+                                            "facets": {
+                                                "type": "object",
+                                                "additionalProperties": {"type": "array"},
+                                            },
+                                            "did_you_mean": {"type": ["string", "null"]},
+                                            "hints": {"type": "array", "items": {"type": "string"}},
+                                        },
+                                    }
+                                }
+                            },
+                        },
+                        "401": _error("The token is unknown, revoked or expired"),
+                    },
+                }
+            },
             "/evaluations": {
                 "get": {
                     "summary": "List the evaluation records you may read",

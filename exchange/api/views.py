@@ -101,6 +101,30 @@ def import_logs():
     return response
 
 
+@bp.get("/search")
+def search():
+    """Search what the caller may read: the web search's query language, facets and paging."""
+    from exchange.search import service
+    from exchange.search.wording import hint_text
+
+    per_page = min(max(request.args.get("per_page", service.PER_PAGE, int), 1), 50)
+    req, hints = service.request_from_args(request.args, per_page=per_page)
+    response = service.search(g.api_user, req, hints)
+    return jsonify(
+        query=req.q,
+        total=response.total,
+        page=req.page,
+        pages=response.pages if response.searched else 0,
+        results=[hit.as_json() for hit in response.hits],
+        facets={
+            name: [[value, count] for value, count in values]
+            for name, values in response.facets.items()
+        },
+        did_you_mean=response.did_you_mean,
+        hints=[hint_text(h) for h in response.hints],
+    )
+
+
 @bp.get("/openapi.json")
 def openapi():
     """The OpenAPI 3.1 description of this API."""

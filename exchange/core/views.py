@@ -48,16 +48,6 @@ def home():
     return render_template("core/home.html", sections=SECTIONS)
 
 
-@bp.get("/search", defaults={"section": "search"}, endpoint="search")
-def coming_soon(section: str):
-    """Say plainly that this part of Exchange is not built yet."""
-    title, summary = SECTIONS[section]
-    query = request.args.get("q", "")[:200] if section == "search" else ""
-    return render_template(
-        "core/coming_soon.html", section=section, title=title, summary=summary, query=query
-    )
-
-
 @bp.post("/language")
 def set_language():
     """Switch the interface language; remembered on the account when signed in."""

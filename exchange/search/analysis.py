@@ -86,9 +86,11 @@ __all__ = [
     "Term",
     "analyze",
     "analyzer",
+    "index_terms",
     "query_terms",
     "stem",
     "strip_korean_suffix",
+    "surface_word",
     "text_field",
     "tokens",
 ]
@@ -116,6 +118,7 @@ _RUN_RE = re.compile(
     rf"|(?P<word>{_WORD_CHAR}+(?:\.{_WORD_CHAR}+)*)"
 )
 _ACRONYM_PLURAL_RE = re.compile(r"[A-Z0-9]*[A-Z][A-Z0-9]*s")
+_SPACE_RE = re.compile(r"\s")
 _MAX_WORD_LENGTH = 64  # longer "words" are hashes, base64 and the like: not searchable terms
 
 HANGUL, CJK, WORD = "hangul", "cjk", "word"
@@ -324,6 +327,48 @@ def analyze(text: str, mode: str = "index") -> list[Term]:
 def tokens(text: str, mode: str = "index") -> list[str]:
     """The index terms of ``text`` (``mode="query"`` applies the query-side Korean rule)."""
     return [t.text for t in analyze(text, mode)]
+
+
+def index_terms(text: str) -> tuple[list[str], set[str]]:
+    """The index terms of ``text`` (as :func:`tokens`) and its distinct surface words.
+
+    Surface words are the word runs lower-cased but not stemmed (``evaluating``), stop words
+    left out: prefix search (``eval*``) and spelling suggestions look them up. This is the
+    indexing hot path: each distinct word is normalised and stemmed once per process
+    (:func:`_word_term`), and whether a Hangul run is attached to the previous run is only
+    worked out for Hangul runs.
+    """
+    terms: list[str] = []
+    words: set[str] = set()
+    prev_end = None
+    for m in _RUN_RE.finditer(text):
+        kind = m.lastgroup
+        start, end = m.span()
+        if kind == WORD:
+            pair = _word_term(m.group())
+            if pair is not None:
+                words.add(pair[0])
+                terms.append(pair[1])
+        else:
+            attached = prev_end is not None and _SPACE_RE.search(text, prev_end, start) is None
+            run = _Run(kind, m.group(), start, end, attached)
+            terms.extend(gram for gram, _start, _end in _run_grams(run, False))
+        prev_end = end
+    return terms, words
+
+
+@functools.lru_cache(maxsize=262144)
+def _word_term(raw: str) -> tuple[str, str] | None:
+    """(surface word, index term) of a word run, or None for a stop word."""
+    word = _normalize_word(raw)
+    if _is_stop(word):
+        return None
+    return word, _stem_word(word)
+
+
+def surface_word(raw: str) -> str:
+    """A word run as prefix search and spelling see it: NFKC, lower-case, unstemmed."""
+    return _normalize_word(raw)
 
 
 def query_terms(text: str) -> list[list[str]]:

@@ -2,7 +2,8 @@
 
 The live server is a separate application built with ``create_app`` on a fresh SQLite file with
 the demo data, served by werkzeug on a loopback port in a daemon thread, with the real
-background e-mail sender (MAIL_DISPATCH="thread") talking to a dedicated loopback SMTP server.
+background e-mail sender (MAIL_DISPATCH="thread") talking to a dedicated loopback SMTP server,
+and a search index of its own that each request brings up to date after its commit.
 
 When chromium is missing the journeys are skipped with a loud reason and a warning at the end
 of the run; with CI=true they fail instead, because CI must never skip them silently.
@@ -23,6 +24,7 @@ from exchange import create_app
 from exchange.demo import load_demo_data
 from exchange.extensions import db as _db
 from exchange.notifications.outbox import stop_workers
+from exchange.search.indexer import sync as search_sync
 from tests.support import Mailbox, SmtpServer, free_port
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -148,11 +150,15 @@ def live_server(tmp_path_factory, e2e_smtp_server) -> LiveServer:
             "BASE_URL": url,
             "RATELIMIT_STORAGE_URI": "memory://",
             "UPLOAD_FOLDER": str(folder / "uploads"),
+            # Its own index, applied right after each request's commit (never instance/).
+            "SEARCH_INDEX_PATH": str(folder / "search-index"),
+            "SEARCH_DISPATCH": "sync",
         }
     )
     with app.app_context():
         upgrade()
         load_demo_data()
+        search_sync()
         _db.session.remove()
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)

@@ -21,6 +21,7 @@ from exchange.search.analysis import (
     PROTECTED_NOUNS,
     analyze,
     analyzer,
+    index_terms,
     query_terms,
     stem,
     strip_korean_suffix,
@@ -218,6 +219,15 @@ def test_query_mode_analyzer_matches_query_terms():
 def test_tokens_equal_whoosh_analyzer_output(mode):
     for text in CORPUS:
         assert tokens(text, mode=mode) == whoosh_terms(text, mode=mode), text
+
+
+def test_index_terms_equal_tokens_and_collect_surface_words():
+    for text in CORPUS:
+        terms, words = index_terms(text)
+        assert terms == tokens(text), text
+    terms, words = index_terms("Evaluating the LLMs' 탈옥을 evaluation")
+    assert terms == ["evalu", "llm", "탈옥", "옥을", "evalu"]
+    assert words == {"evaluating", "llm", "evaluation"}
 
 
 def test_positions_and_offsets_equal_analyze():
