@@ -181,7 +181,7 @@ def sync_search():
     from exchange.search.indexer import current_index, sync
 
     index = current_index()
-    if index.is_current_schema():
+    if not index.needs_rebuild():
         rebuilt, written = sync()
     else:
         with click.progressbar(length=count_all(), label="Building the search index") as bar:

@@ -123,6 +123,7 @@ class Config:
     # the index follows the database: "thread" (a background indexer applies the search outbox
     # after each commit), "sync" (right after the commit, in the same thread) or "manual"
     # (only `flask exchange search sync`; the test suite uses it outside search tests).
+    SEARCH_BACKEND = "whoosh"  # or "postgres": documents in PostgreSQL, for several servers
     SEARCH_INDEX_PATH: str | None = None
     SEARCH_DISPATCH = "thread"
     # How long the background indexer waits for another process's index write lock.
@@ -151,6 +152,7 @@ class Config:
             "MAIL_DISPATCH",
             "WIKI_ATTACHMENT_TYPES",
             "UPLOAD_FOLDER",
+            "SEARCH_BACKEND",
             "SEARCH_INDEX_PATH",
             "SEARCH_DISPATCH",
         ):

@@ -28,7 +28,7 @@ from exchange.rotations.models import (  # noqa: F401
     Review,
     Score,
 )
-from exchange.search.models import SearchOutbox  # noqa: F401
+from exchange.search.models import SearchDocumentRow, SearchOutbox, SearchWord  # noqa: F401
 from exchange.wiki.models import (  # noqa: F401
     Attachment,
     Page,

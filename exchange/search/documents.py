@@ -24,6 +24,7 @@ from exchange import access
 from exchange.evaluations.models import EvaluationRecord, EvaluationResult, RecordLabel
 from exchange.extensions import db
 from exchange.rotations.models import Program
+from exchange.search.analysis import index_terms
 from exchange.wiki.models import Page, PageTag, Revision
 
 ENTITIES = ("page", "record", "program")
@@ -62,6 +63,49 @@ class SearchDocument:
     @property
     def key(self) -> str:
         return document_key(self.entity, self.object_id)
+
+
+@dataclass
+class Analysed:
+    """The terms of a document, as every backend indexes them (see exchange.search.analysis).
+
+    ``body`` is every term in order (title, tags, domains, models, text): positions for
+    phrases; ``words`` the distinct surface words (prefixes, spelling); ``title`` and
+    ``title_words`` the same for the title alone (field search, suggestions); ``model`` the
+    model names' terms; ``tags`` the tags lower-cased.
+    """
+
+    body: list[str]
+    words: set[str]
+    title: list[str]
+    title_words: set[str]
+    model: list[str]
+    tags: list[str]
+
+
+def analyse(doc: SearchDocument) -> Analysed:
+    extra = " ".join([*doc.tags, *doc.domains, *doc.models]).replace("_", " ")
+    body, words = index_terms(f"{doc.title}\n{extra}\n{doc.text}")
+    title, title_words = index_terms(doc.title)
+    model, _ = index_terms(" ".join(doc.models))
+    return Analysed(body, words, title, title_words, model, [t.casefold() for t in doc.tags])
+
+
+def stored_data(doc: SearchDocument) -> dict:
+    """What a result shows, stored with the document (text cut for snippets)."""
+    return {
+        "key": doc.key,
+        "entity": doc.entity,
+        "kind": doc.kind,
+        "title": doc.title,
+        "slug": doc.slug,
+        "institute": doc.institute,
+        "language": doc.language,
+        "date": doc.date.isoformat(),
+        "tags": list(doc.tags),
+        "domains": list(doc.domains),
+        "text": doc.text[:STORED_TEXT_CHARS],
+    }
 
 
 def document_key(entity: str, object_id: int) -> str:
@@ -244,8 +288,13 @@ def count_all() -> int:
     )
 
 
-def iter_all(batch: int = 500) -> Iterator[list[SearchDocument]]:
-    """Every document, in batches, each batch read in its own short transaction."""
+def iter_all(batch: int = 500, release: bool = True) -> Iterator[list[SearchDocument]]:
+    """Every document, in batches.
+
+    With ``release`` each batch is read in its own short transaction; without it the session's
+    transaction stays open (a backend that writes in that same transaction) and only the
+    loaded objects are let go.
+    """
     for model, query, build in _LOADERS.values():
         last_id = 0
         while True:
@@ -258,7 +307,10 @@ def iter_all(batch: int = 500) -> Iterator[list[SearchDocument]]:
                 break
             last_id = rows[-1].id
             docs = [doc for doc in map(build, rows) if doc is not None]
-            db.session.rollback()  # end the read transaction; keep nothing in the session
+            if release:
+                db.session.rollback()  # end the read transaction; keep nothing in the session
+            else:
+                db.session.expunge_all()
             yield docs
             if len(rows) < batch:
                 break

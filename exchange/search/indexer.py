@@ -46,6 +46,7 @@ from exchange.search.documents import (
     load_documents,
 )
 from exchange.search.models import SearchOutbox
+from exchange.search.postgres_backend import PostgresIndex
 from exchange.search.whoosh_backend import LockError, WhooshIndex
 
 log = logging.getLogger(__name__)
@@ -133,11 +134,17 @@ def index_path(app=None) -> str:
     return app.config.get("SEARCH_INDEX_PATH") or os.path.join(app.instance_path, "search-index")
 
 
-def current_index(app=None) -> WhooshIndex:
+def current_index(app=None):
+    """This application's search backend: the Whoosh index folder, or PostgreSQL."""
     app = app or current_app._get_current_object()
+    if app.config.get("SEARCH_BACKEND", "whoosh") == "postgres":
+        index = app.extensions.get("exchange_search_index")
+        if not isinstance(index, PostgresIndex):
+            index = app.extensions["exchange_search_index"] = PostgresIndex()
+        return index
     path = index_path(app)
     index = app.extensions.get("exchange_search_index")
-    if index is None or str(index.root) != path:
+    if not isinstance(index, WhooshIndex) or str(index.root) != path:
         index = app.extensions["exchange_search_index"] = WhooshIndex(path)
     return index
 
@@ -237,7 +244,7 @@ def drain(timeout: float | None = None, max_batches: int | None = None) -> int:
         try:
             docs = _documents_for(claim)
             db.session.rollback()  # end the read transaction before waiting on the index
-            index.write(docs, timeout)
+            index.write(docs, timeout)  # PostgreSQL: in the transaction _finish commits
         except BaseException:
             db.session.rollback()
             _release(claim)
@@ -276,7 +283,8 @@ def pending_count() -> int:
 def reindex(progress=None) -> int:
     """Rebuild the whole index into a new generation, swap it in, replay what changed."""
     started = utcnow()
-    count = current_index().rebuild(iter_all(), progress)
+    index = current_index()
+    count = index.rebuild(iter_all(release=not index.transactional), progress)
     # Whatever was recorded while the rebuild read the database may be missing from it.
     rows = db.session.execute(
         select(SearchOutbox.entity, SearchOutbox.object_id)
@@ -309,7 +317,7 @@ def sync(progress=None) -> tuple[bool, int]:
     """
     index = current_index()
     rebuilt = False
-    if not index.is_current_schema():
+    if index.needs_rebuild():
         reindex(progress)
         rebuilt = True
     written = drain()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date as date_type
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index, String
+from sqlalchemy import JSON, CheckConstraint, Date, Index, String, Text
+from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from exchange.db import Base, utcnow
@@ -38,3 +40,47 @@ class SearchOutbox(Base):
 
     def __repr__(self) -> str:
         return f"<SearchOutbox {self.id} {self.entity}:{self.object_id}>"
+
+
+# --- The PostgreSQL search backend's tables (SEARCH_BACKEND=postgres) ----------------------
+# On SQLite they exist but stay empty: the embedded default searches a Whoosh index.
+
+_Terms = ARRAY(Text()).with_variant(JSON(), "sqlite")
+_Vector = TSVECTOR().with_variant(Text(), "sqlite")
+
+
+class SearchDocumentRow(Base):
+    """One searchable document for the PostgreSQL backend (see postgres_backend.py)."""
+
+    __tablename__ = "search_documents"
+    __table_args__ = (
+        Index("ix_search_documents_tsv", "tsv", postgresql_using="gin"),
+        Index("ix_search_documents_acl", "acl", postgresql_using="gin"),
+        Index("ix_search_documents_tags", "tags", postgresql_using="gin"),
+        Index("ix_search_documents_date", "date"),
+    )
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    entity: Mapped[str] = mapped_column(String(10))
+    object_id: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(20))
+    institute: Mapped[str] = mapped_column(String(32))
+    lang: Mapped[str] = mapped_column(String(8))
+    tags: Mapped[list] = mapped_column(_Terms)
+    domains: Mapped[list] = mapped_column(_Terms)
+    acl: Mapped[list] = mapped_column(_Terms)
+    date: Mapped[date_type] = mapped_column(Date)
+    year: Mapped[int]
+    tsv: Mapped[str] = mapped_column(_Vector)
+    data: Mapped[dict] = mapped_column(JSON)
+
+
+class SearchWord(Base):
+    """Every surface word ever indexed (spelling candidates; checked against documents)."""
+
+    __tablename__ = "search_words"
+    __table_args__ = (
+        Index("ix_search_words_pattern", "word", postgresql_ops={"word": "varchar_pattern_ops"}),
+    )
+
+    word: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -44,7 +44,7 @@ from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import LockError
 
 from exchange.search.analysis import index_terms
-from exchange.search.documents import SearchDocument
+from exchange.search.documents import SearchDocument, analyse, stored_data
 from exchange.search.query import All, Any, Everything, Phrase, Prefix, Value, Words
 
 SCHEMA_VERSION = 2
@@ -105,18 +105,14 @@ def _ordinal(when: datetime) -> int:
 
 def index_fields(doc: SearchDocument, common: frozenset[str] = frozenset()) -> dict:
     """The Whoosh fields of one document."""
-    extra = " ".join([*doc.tags, *doc.domains, *doc.models]).replace("_", " ")
-    body_terms, words = index_terms(f"{doc.title}\n{extra}\n{doc.text}")
-    title_terms, title_words = index_terms(doc.title)
-    model_terms, _ = index_terms(" ".join(doc.models))
-    tags = [t.casefold() for t in doc.tags]
+    terms = analyse(doc)
     facets = [
         doc.kind,
         doc.institute.casefold(),
         doc.language,
         _ordinal(doc.date),
         list(doc.domains),
-        tags,
+        terms.tags,
         doc.date.year,
     ]
     return {
@@ -125,29 +121,17 @@ def index_fields(doc: SearchDocument, common: frozenset[str] = frozenset()) -> d
         "kind": doc.kind,
         "institute": doc.institute.casefold(),
         "lang": doc.language,
-        "tag": " ".join(tags),
+        "tag": " ".join(terms.tags),
         "domain": " ".join(doc.domains),
         "acl": " ".join(sorted(doc.acl)),
-        "title": " ".join(title_terms),
-        "body": " ".join(body_terms),
-        "model": " ".join(model_terms),
-        "shingle": " ".join(shingles(body_terms, common)),
-        "words": " ".join(words),
-        "title_words": " ".join(title_words),
+        "title": " ".join(terms.title),
+        "body": " ".join(terms.body),
+        "model": " ".join(terms.model),
+        "shingle": " ".join(shingles(terms.body, common)),
+        "words": " ".join(terms.words),
+        "title_words": " ".join(terms.title_words),
         "facets": json.dumps(facets, separators=(",", ":")).encode(),
-        "data": {
-            "key": doc.key,
-            "entity": doc.entity,
-            "kind": doc.kind,
-            "title": doc.title,
-            "slug": doc.slug,
-            "institute": doc.institute,
-            "language": doc.language,
-            "date": doc.date.isoformat(),
-            "tags": list(doc.tags),
-            "domains": list(doc.domains),
-            "text": doc.text[:20_000],
-        },
+        "data": stored_data(doc),
     }
 
 
@@ -185,6 +169,12 @@ class WhooshIndex:
     def is_current_schema(self) -> bool:
         current = self.current()
         return current is not None and current.name.startswith(f"v{SCHEMA_VERSION}-")
+
+    def needs_rebuild(self) -> bool:
+        return not self.is_current_schema()
+
+    #: Writes are committed to the index on their own (the indexer then marks the outbox).
+    transactional = False
 
     def _new_generation(self, common: frozenset[str] = frozenset()) -> Path:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")

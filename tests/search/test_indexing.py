@@ -57,7 +57,7 @@ def outbox_rows(app) -> list[SearchOutbox]:
 
 
 def test_a_save_records_its_document_and_indexing_happens_after_commit(
-    app, people, make_page, search_index, index_now
+    app, people, make_page, whoosh_index, index_now
 ):
     page = make_page(people.kr, "okapi-notes", "Okapi field notes.\n", visibility="public")
     rows = [r for r in outbox_rows(app) if r.done_at is None]
@@ -69,7 +69,7 @@ def test_a_save_records_its_document_and_indexing_happens_after_commit(
     assert index_now() == 0  # nothing left to do
 
 
-def test_rollback_records_nothing_and_indexes_nothing(app, people, search_index, index_now):
+def test_rollback_records_nothing_and_indexes_nothing(app, people, whoosh_index, index_now):
     with app.app_context():
         page = Page(
             slug="phantom-page",
@@ -84,10 +84,10 @@ def test_rollback_records_nothing_and_indexes_nothing(app, people, search_index,
         assert db.session.scalar(select(SearchOutbox.id)) is None
     assert index_now() == 0
     assert find(app, "narwhal") == []
-    assert indexed_keys(search_index) == set()
+    assert indexed_keys(whoosh_index) == set()
 
 
-def test_autoflushed_rows_are_recorded_once(app, people, search_index, index_now):
+def test_autoflushed_rows_are_recorded_once(app, people, whoosh_index, index_now):
     with app.app_context():
         page = Page(
             slug="autoflush-page",
@@ -112,7 +112,7 @@ def test_autoflushed_rows_are_recorded_once(app, people, search_index, index_now
 
 
 def test_changes_to_related_rows_reindex_their_document(
-    app, people, make_page, search_index, index_now
+    app, people, make_page, whoosh_index, index_now
 ):
     from exchange.wiki import services as wiki_services
 
@@ -132,7 +132,7 @@ def test_changes_to_related_rows_reindex_their_document(
     assert find(app, "marmot") == []
 
 
-def test_a_deleted_row_leaves_the_index(app, people, make_page, search_index, index_now):
+def test_a_deleted_row_leaves_the_index(app, people, make_page, whoosh_index, index_now):
     page = make_page(people.kr, "gone-page", "Quagga text.\n", visibility="public")
     index_now()
     assert find(app, "quagga") == [f"page:{page.id}"]
@@ -141,10 +141,10 @@ def test_a_deleted_row_leaves_the_index(app, people, make_page, search_index, in
         db.session.commit()
     index_now()
     assert find(app, "quagga") == []
-    assert f"page:{page.id}" not in indexed_keys(search_index)
+    assert f"page:{page.id}" not in indexed_keys(whoosh_index)
 
 
-def test_an_embargo_schedules_its_own_reindexing(app, people, make_page, search_index, index_now):
+def test_an_embargo_schedules_its_own_reindexing(app, people, make_page, whoosh_index, index_now):
     ends = utcnow() + timedelta(days=3)
     page = make_page(
         people.kr, "embargoed", "Pangolin results.\n", visibility="public", embargo_until=ends
@@ -166,7 +166,7 @@ def test_an_embargo_schedules_its_own_reindexing(app, people, make_page, search_
 
 
 def test_a_crash_between_commit_and_indexing_is_repaired_by_sync(
-    app, people, make_page, search_index
+    app, people, make_page, whoosh_index
 ):
     """Nothing applied the outbox (the process died after its commit): `search sync` does."""
     page = make_page(people.kr, "crash-page", "Wombat survey.\n", visibility="public")
@@ -178,7 +178,7 @@ def test_a_crash_between_commit_and_indexing_is_repaired_by_sync(
 
 
 def test_a_claim_left_by_a_dead_process_is_taken_over(
-    app, people, make_page, search_index, index_now
+    app, people, make_page, whoosh_index, index_now
 ):
     page = make_page(people.kr, "claimed-page", "Dugong census.\n", visibility="public")
     with app.app_context():
@@ -194,7 +194,7 @@ def test_a_claim_left_by_a_dead_process_is_taken_over(
     assert find(app, "dugong") == [f"page:{page.id}"]
 
 
-def test_applying_twice_is_harmless(app, people, make_page, search_index, index_now):
+def test_applying_twice_is_harmless(app, people, make_page, whoosh_index, index_now):
     """A crash after the index commit but before marking rows done only repeats the work."""
     page = make_page(people.kr, "twice-page", "Ibex migration.\n", visibility="public")
     index_now()
@@ -203,15 +203,15 @@ def test_applying_twice_is_harmless(app, people, make_page, search_index, index_
         db.session.commit()
     assert index_now() == 1
     assert find(app, "ibex") == [f"page:{page.id}"]
-    assert search_index.view().searcher.doc_count() == 1
+    assert whoosh_index.view().searcher.doc_count() == 1
 
 
 def test_a_busy_index_delays_indexing_but_loses_nothing(
-    app, people, make_page, search_index, index_now, auth, client
+    app, people, make_page, whoosh_index, index_now, auth, client
 ):
     """Another writer holds the lock: the save succeeds, indexing waits, nothing is lost."""
     page = make_page(people.kr, "busy-page", "Kinkajou habitat.\n", visibility="public")
-    holder = search_index.open().writer()  # another process's writer (a separate flock)
+    holder = whoosh_index.open().writer()  # another process's writer (a separate flock)
     try:
         with app.app_context():
             with pytest.raises(LockError):
@@ -251,13 +251,13 @@ def _page_id(app, slug: str) -> int:
 
 
 def test_reindex_swaps_atomically_while_searches_go_on(
-    app, people, make_page, search_index, index_now
+    app, people, make_page, whoosh_index, index_now
 ):
     pages = [
         make_page(people.kr, f"gnu-{n}", f"Gnu herd {n}.\n", visibility="public") for n in range(3)
     ]
     index_now()
-    old_generation = search_index.current()
+    old_generation = whoosh_index.current()
     late = {}
 
     def batches_while_searching():
@@ -274,26 +274,26 @@ def test_reindex_swaps_atomically_while_searches_go_on(
             yield batch
 
     with app.app_context():
-        count = search_index.rebuild(batches_while_searching())
+        count = whoosh_index.rebuild(batches_while_searching())
     assert count >= 3
-    assert search_index.current() != old_generation
+    assert whoosh_index.current() != old_generation
     assert old_generation.exists()  # kept: other processes may still be reading it
     with app.app_context():
         indexer.reindex()  # the command's path: rebuild, then replay recent changes
     found = set(find(app, "gnu"))
     assert found == {f"page:{p.id}" for p in [*pages, late["page"]]}
     # Only the generation in use and the one before it are kept.
-    generations = [p for p in Path(search_index.root).iterdir() if p.name.startswith("v")]
+    generations = [p for p in Path(whoosh_index.root).iterdir() if p.name.startswith("v")]
     assert len(generations) == 2
 
 
 def test_reindex_replays_changes_recorded_while_it_ran(
-    app, people, make_page, search_index, index_now
+    app, people, make_page, whoosh_index, index_now
 ):
     make_page(people.kr, "lynx-1", "Lynx one.\n", visibility="public")
     index_now()
 
-    real_rebuild = search_index.rebuild
+    real_rebuild = whoosh_index.rebuild
 
     def rebuild_with_a_change_in_the_middle(batches, progress=None):
         docs = [doc for batch in batches for doc in batch]  # the rebuild has read the database
@@ -301,26 +301,26 @@ def test_reindex_replays_changes_recorded_while_it_ran(
         index_now()  # another process indexes it into the old generation
         return real_rebuild([docs], progress)
 
-    search_index.rebuild = rebuild_with_a_change_in_the_middle
+    whoosh_index.rebuild = rebuild_with_a_change_in_the_middle
     try:
         with app.app_context():
             indexer.reindex()
     finally:
-        del search_index.rebuild
+        del whoosh_index.rebuild
     assert len(find(app, "lynx")) == 2
 
 
-def test_sync_builds_a_missing_index(app, people, make_page, search_index):
+def test_sync_builds_a_missing_index(app, people, make_page, whoosh_index):
     page = make_page(people.kr, "missing-index", "Serval sightings.\n", visibility="public")
-    search_index.close()
-    search_index.destroy()
+    whoosh_index.close()
+    whoosh_index.destroy()
     result = app.test_cli_runner().invoke(args=["exchange", "search", "sync"])
     assert result.exit_code == 0, result.output
     assert "Index built." in result.output
     assert find(app, "serval") == [f"page:{page.id}"]
 
 
-def test_reindex_command_reports_its_count(app, people, make_page, search_index):
+def test_reindex_command_reports_its_count(app, people, make_page, whoosh_index):
     make_page(people.kr, "reindex-cmd", "Okapi again.\n", visibility="public")
     result = app.test_cli_runner().invoke(args=["exchange", "search", "reindex"])
     assert result.exit_code == 0, result.output
@@ -446,7 +446,7 @@ def test_a_process_killed_after_claiming_is_recovered(shared_app):
 
 
 def test_a_replaced_document_never_matches_with_its_old_text(
-    app, people, make_page, search_index, index_now
+    app, people, make_page, whoosh_index, index_now
 ):
     """Whoosh's Searcher.refresh() would keep the old version visible; we reopen instead."""
     from exchange.wiki import services as wiki_services
