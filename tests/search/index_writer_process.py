@@ -32,6 +32,7 @@ def _app(database_url: str, index_path: str, uploads: str):
             "ENV_NAME": "testing",
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SEARCH_INDEX_PATH": index_path,
+            "SEARCH_BACKEND": os.environ.get("TEST_SEARCH_BACKEND", "whoosh"),
             "SEARCH_DISPATCH": "manual",
             "SEARCH_LOCK_TIMEOUT": 30,
             "UPLOAD_FOLDER": uploads,

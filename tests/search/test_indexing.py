@@ -389,7 +389,7 @@ def shared_app(shared_database, tmp_path):
         db.engine.dispose()
 
 
-def _spawn(app, *args) -> subprocess.Popen:
+def _spawn(app, *args, backend: str = "whoosh") -> subprocess.Popen:
     return subprocess.Popen(
         [
             sys.executable,
@@ -404,6 +404,7 @@ def _spawn(app, *args) -> subprocess.Popen:
         stderr=subprocess.STDOUT,
         text=True,
         cwd=HERE.parents[1],
+        env={**os.environ, "TEST_SEARCH_BACKEND": backend},
     )
 
 
@@ -468,3 +469,26 @@ def test_a_replaced_document_never_matches_with_its_old_text(
         req, _ = service.request_from_args({"q": "civet"})
         assert service.search(None, req).total == 0
     assert find(app, "genet") == [f"page:{page_id}"]
+
+
+@pytest.mark.own_database
+def test_processes_on_several_machines_share_the_postgresql_backend(shared_app, tmp_path):
+    """SEARCH_BACKEND=postgres: three writers (as if on three servers), one shared index."""
+    if not shared_app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("the PostgreSQL search backend needs PostgreSQL")
+    ready = tmp_path / "ready"
+    writers = [
+        _spawn(shared_app, "write", prefix, "8", str(ready), backend="postgres")
+        for prefix in ("ant", "bee", "cow")
+    ]
+    ready.write_text("go")
+    outputs = [p.communicate(timeout=120)[0] for p in writers]
+    for process, output in zip(writers, outputs, strict=True):
+        assert process.returncode == 0, output
+    shared_app.config["SEARCH_BACKEND"] = "postgres"
+    shared_app.extensions.pop("exchange_search_index", None)
+    with shared_app.app_context():
+        assert indexer.pending_count() == 0
+    with shared_app.test_request_context():
+        req, _ = service.request_from_args({"q": "quokka"})
+        assert service.search(None, req).total == 24
