@@ -492,3 +492,61 @@ def test_processes_on_several_machines_share_the_postgresql_backend(shared_app, 
     with shared_app.test_request_context():
         req, _ = service.request_from_args({"q": "quokka"})
         assert service.search(None, req).total == 24
+
+
+@pytest.mark.own_database
+def test_a_save_never_waits_for_the_index_lock(shared_app):
+    """SEARCH_DISPATCH=thread: the request commits and returns while another writer holds
+    the index lock; this process's indexer thread applies the change once the lock is free."""
+    import time
+
+    from exchange.search.whoosh_backend import WhooshIndex
+
+    shared_app.config.update(
+        SEARCH_DISPATCH="thread", SEARCH_LOCK_TIMEOUT=60, WTF_CSRF_ENABLED=False
+    )
+    with shared_app.app_context():
+        user_id = db.session.scalar(select(User.id))
+        index = indexer.current_index()
+        assert isinstance(index, WhooshIndex)
+        holder = index.open().writer()  # as if another process were writing
+    client = shared_app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = f"{user_id}:1"
+        session["_fresh"] = True
+
+    def outbox() -> list[SearchOutbox]:
+        with shared_app.app_context():
+            rows = db.session.scalars(select(SearchOutbox)).all()
+            db.session.remove()
+            return rows
+
+    try:
+        response = client.post(
+            "/wiki/new",
+            data={
+                "slug": "threaded",
+                "title": "Threaded",
+                "kind": "methodology",
+                "language": "en",
+                "visibility": "public",
+                "source": "Numbat burrows.\n",
+            },
+        )
+        assert response.status_code == 302, response.text
+        # The request has returned; the indexer thread has claimed the row and is the one
+        # waiting for the lock (in "sync" mode the request itself would have waited).
+        deadline = time.monotonic() + 20
+        while not outbox()[0].claim and time.monotonic() < deadline:
+            time.sleep(0.05)
+        row = outbox()[0]
+        assert row.claim is not None and row.done_at is None
+    finally:
+        holder.cancel()
+    deadline = time.monotonic() + 60
+    while outbox()[0].done_at is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    indexer.stop_workers()
+    with shared_app.test_request_context():
+        req, _ = service.request_from_args({"q": "numbat"})
+        assert service.search(None, req).total == 1
