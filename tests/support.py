@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
+import os
 import re
 import secrets
 import socket
@@ -157,3 +159,37 @@ def count_queries(app, client, url: str) -> int:
     finally:
         event.remove(engine, "before_cursor_execute", before)
     return len(statements)
+
+
+PG_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@contextlib.contextmanager
+def scratch_database(kind: str, tmp_path, prefix: str = "exchange_scratch"):
+    """A database of a test's own: a SQLite file, or a new PostgreSQL database (dropped after).
+
+    Skips the test, saying why, when PostgreSQL is asked for and no server answers.
+    """
+    import uuid
+
+    import pytest
+
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path}/{prefix}.sqlite3"
+        return
+    try:
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        admin.connect().close()
+    except Exception as error:  # no server here: say so loudly rather than pass
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {error}")
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -11,9 +11,7 @@ is retried with exponential back-off; `flask exchange outbox send` drains what i
 from __future__ import annotations
 
 import logging
-import os
 import smtplib
-import threading
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
@@ -24,6 +22,8 @@ from flask_babel import force_locale
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from exchange.core.workers import stop_workers as stop_background_workers
+from exchange.core.workers import worker_for
 from exchange.db import utcnow
 from exchange.extensions import db
 from exchange.notifications.models import OutboxEmail
@@ -191,56 +191,10 @@ def deliver(message: OutboxEmail) -> None:
         smtp.send_message(email)
 
 
-class _Worker:
-    """One background sender per process; woken after commits, and every minute for retries."""
-
-    def __init__(self, app):
-        self.app = app
-        self.event = threading.Event()
-        self.stopping = False
-        self.pid = os.getpid()
-        self.thread = threading.Thread(target=self._run, name="exchange-outbox", daemon=True)
-        self.thread.start()
-
-    def wake(self) -> None:
-        self.event.set()
-
-    def stop(self) -> None:
-        self.stopping = True
-        self.event.set()
-        self.thread.join(timeout=30)
-
-    def _run(self) -> None:
-        while not self.stopping:
-            self.event.wait(timeout=60)
-            self.event.clear()
-            if self.stopping:
-                break
-            try:
-                with self.app.app_context():
-                    send_due()
-                    db.session.remove()
-            except Exception:
-                log.exception("outbox worker pass failed; will retry")
-
-
-_workers: dict[int, _Worker] = {}
-_workers_lock = threading.Lock()
-
-
-def _worker_for(app) -> _Worker:
-    # Keyed by app and checked against the pid: a worker thread does not survive a fork.
-    with _workers_lock:
-        worker = _workers.get(id(app))
-        if worker is None or worker.pid != os.getpid():
-            worker = _workers[id(app)] = _Worker(app)
-        return worker
+def _worker_for(app):
+    return worker_for(app, "exchange-outbox", send_due, interval=60)
 
 
 def stop_workers() -> None:
     """Stop this process's background senders (tests and orderly shutdown)."""
-    with _workers_lock:
-        workers = list(_workers.values())
-        _workers.clear()
-    for worker in workers:
-        worker.stop()
+    stop_background_workers("exchange-outbox")

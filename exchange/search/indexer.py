@@ -26,7 +26,6 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-import threading
 from datetime import timedelta
 from itertools import chain
 
@@ -34,6 +33,8 @@ from flask import current_app
 from sqlalchemy import delete, event, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from exchange.core.workers import stop_workers as stop_background_workers
+from exchange.core.workers import worker_for as background_worker_for
 from exchange.db import utcnow
 from exchange.extensions import db
 from exchange.search.documents import (
@@ -349,65 +350,10 @@ def dispatch() -> None:
         worker_for(current_app._get_current_object()).wake()
 
 
-class _Worker:
-    """One background indexer per process; woken after commits, and every 30 s."""
-
-    def __init__(self, app):
-        self.app = app
-        self.event = threading.Event()
-        self.stopping = False
-        self.pid = os.getpid()
-        self.thread = threading.Thread(target=self._run, name="exchange-search", daemon=True)
-        self.thread.start()
-
-    def wake(self) -> None:
-        self.event.set()
-
-    def stop(self) -> None:
-        self.stopping = True
-        self.event.set()
-        self.thread.join(timeout=30)
-
-    def _run(self) -> None:
-        while not self.stopping:
-            try:
-                with self.app.app_context():
-                    drain()
-                    db.session.remove()
-            except LockError:
-                log.info("search index busy in another process; retrying later")
-            except Exception:
-                log.exception("search indexer pass failed; will retry")
-            self.event.wait(timeout=30)
-            self.event.clear()
-
-
-_workers: dict[int, _Worker] = {}
-_workers_lock = threading.Lock()
-
-
-def worker_for(app) -> _Worker:
-    with _workers_lock:
-        worker = _workers.get(id(app))
-        if worker is None or worker.pid != os.getpid():
-            worker = _workers[id(app)] = _Worker(app)
-        return worker
+def worker_for(app):
+    """This process's indexer thread: drains after commits, and every 30 s (embargoes end)."""
+    return background_worker_for(app, "exchange-search", drain, interval=30, expected=(LockError,))
 
 
 def stop_workers() -> None:
-    with _workers_lock:
-        workers = list(_workers.values())
-        _workers.clear()
-    for worker in workers:
-        worker.stop()
-
-
-__all__ = [
-    "current_index",
-    "dispatch",
-    "drain",
-    "enqueue",
-    "install_session_hooks",
-    "reindex",
-    "sync",
-]
+    stop_background_workers("exchange-search")

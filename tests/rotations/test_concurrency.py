@@ -9,16 +9,14 @@ barrier so that all of them hit the database together.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from exchange import create_app
@@ -27,12 +25,10 @@ from exchange.db import utcnow
 from exchange.extensions import db
 from exchange.rotations import machine, services
 from exchange.rotations.models import Application, ApplicationEvent, Program
+from tests.support import scratch_database
 
 pytestmark = pytest.mark.own_database
 
-PG_ADMIN_URL = os.environ.get(
-    "TEST_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 THREADS = 16
 SEATS = 3
 SEAT_HOLDERS = ("offered", "accepted", "placed", "completed")
@@ -40,23 +36,8 @@ SEAT_HOLDERS = ("offered", "accepted", "placed", "completed")
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/race.sqlite3"
-        return
-    try:
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        admin.connect().close()
-    except Exception as error:  # no server here: say so loudly rather than pass
-        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {error}")
-    name = f"exchange_race_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(request.param, tmp_path, "exchange_race") as url:
+        yield url
 
 
 @pytest.fixture

@@ -10,13 +10,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, select, text, update
+from sqlalchemy import select, update
 
 from exchange import create_app
 from exchange.accounts.models import Institute, User
@@ -26,11 +25,9 @@ from exchange.search import indexer, service
 from exchange.search.models import SearchOutbox
 from exchange.search.whoosh_backend import LockError
 from exchange.wiki.models import Page, Revision
+from tests.support import scratch_database
 
 HERE = Path(__file__).resolve().parent
-PG_ADMIN_URL = os.environ.get(
-    "TEST_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 
 
 def find(app, q: str, user=None) -> list[str]:
@@ -334,23 +331,8 @@ def test_reindex_command_reports_its_count(app, people, make_page, whoosh_index)
 @pytest.fixture(params=["sqlite", "postgresql"])
 def shared_database(request, tmp_path):
     """A database of its own that several processes can open (SQLite file or PostgreSQL)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/shared.sqlite3"
-        return
-    try:
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        admin.connect().close()
-    except Exception as error:
-        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {error}")
-    name = f"exchange_search_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(request.param, tmp_path, "exchange_search") as url:
+        yield url
 
 
 @pytest.fixture
