@@ -10,6 +10,7 @@ from functools import cache
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, bindparam, delete, select, update
+from sqlalchemy.exc import OperationalError
 
 from exchange import access
 from exchange.accounts.errors import ServiceError
@@ -251,23 +252,52 @@ def save_page(
             _sync_translation(page)
             db.session.commit()
         return SaveResult("unchanged", page, current)
-    revision = _new_revision(page, actor, source, title, summary, "edit", base_revision_id)
-    swapped = db.session.execute(
-        update(Page)
-        .where(Page.id == page.id, Page.current_revision_id == base_revision_id)
-        .values(current_revision_id=revision.id, title=title, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if swapped.rowcount != 1:  # someone committed between our read and our write
-        db.session.rollback()
+    if not _claim_page(page, base_revision_id):  # someone saved between our read and now
         page = db.session.get(Page, page.id, populate_existing=True)
         return _merge_with_current(page, base_revision_id, source)
+    revision = _new_revision(page, actor, source, title, summary, "edit", base_revision_id)
+    db.session.execute(
+        update(Page)
+        .where(Page.id == page.id)
+        .values(current_revision_id=revision.id, title=title)
+        .execution_options(synchronize_session=False)
+    )
     db.session.expire(page)
     if translation_in_sync:
         _sync_translation(page)
     _notify_watchers(actor, page, revision)
     db.session.commit()
     return SaveResult("saved", page, revision)
+
+
+def _claim_page(page: Page, expected_revision_id: int) -> bool:
+    """Compare-and-swap before numbering a new revision: True if the page is still at
+    ``expected_revision_id`` and is now write-locked by this transaction.
+
+    The conditional UPDATE comes first so that two saves from the same revision never both
+    number a revision: on PostgreSQL the second waits for the first's row lock, then finds
+    the page moved on; on SQLite a writer whose snapshot is stale is refused at once
+    ("database is locked"), so it starts a fresh transaction and looks again.
+    """
+    page_id = page.id  # read now: after a rollback, page.id would reload in a read transaction
+    for attempt in range(3):
+        try:
+            claimed = db.session.execute(
+                update(Page)
+                .where(Page.id == page_id, Page.current_revision_id == expected_revision_id)
+                .values(updated_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+        except OperationalError:
+            db.session.rollback()
+            if attempt == 2:
+                raise
+            continue
+        if claimed.rowcount == 1:
+            return True
+        db.session.rollback()
+        return False
+    return False
 
 
 def _merge_with_current(page: Page, base_revision_id: int, mine: str) -> SaveResult:
@@ -322,6 +352,8 @@ def revert(actor: User, page: Page, revision: Revision) -> Revision:
     current = page.current_revision
     if revision.id == current.id:
         raise ServiceError(_l("This is already the current revision."))
+    if not _claim_page(page, current.id):
+        raise ServiceError(_l("Someone saved this page a moment ago; look at it again."))
     new = _new_revision(
         page,
         actor,
