@@ -39,6 +39,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, TSVECTOR, insert
 from sqlalchemy.types import Text
@@ -301,19 +302,7 @@ class PostgresView:
         words: set[str] = set()
         compiled = self.compile(tree, (terms, words))
         where = and_(compiled.condition, self._visible(tokens, deny), *self._filters(filters))
-        matched = select(
-            T.c.key, T.c.kind, T.c.institute, T.c.lang, T.c.year, T.c.tags, T.c.domains
-        ).where(where)
-        facet_rows = db.session.execute(matched).all()
-        facets = {
-            "kind": Counter(r.kind for r in facet_rows),
-            "institute": Counter(r.institute for r in facet_rows),
-            "lang": Counter(r.lang for r in facet_rows),
-            "year": Counter(r.year for r in facet_rows),
-            "domain": Counter(d for r in facet_rows for d in r.domains),
-            "tag": Counter(t for r in facet_rows for t in r.tags),
-        }
-        total = len(facet_rows)
+        facets, total = self._facets(where)
         hits: list[dict] = []
         if total and offset < total:
             query = select(T.c.data).where(where)
@@ -326,6 +315,47 @@ class PostgresView:
                 query = query.order_by(rank.desc(), T.c.key)
             hits = list(db.session.scalars(query.offset(offset).limit(limit)))
         return Matches(total, hits, facets, frozenset(terms), frozenset(words))
+
+    @staticmethod
+    def _facets(where) -> tuple[dict[str, Counter], int]:
+        """Counts per facet value and the total, by SQL over the matching rows."""
+        m = (
+            select(T.c.kind, T.c.institute, T.c.lang, T.c.year, T.c.tags, T.c.domains)
+            .where(where)
+            .cte("m")
+        )
+        tag = func.unnest(m.c.tags).table_valued("value").render_derived(name="tag")
+        domain = func.unnest(m.c.domains).table_valued("value").render_derived(name="domain")
+        parts = [
+            select(literal("total"), literal(""), func.count()).select_from(m),
+            *(
+                select(literal(name), cast(column, Text), func.count())
+                .select_from(m)
+                .group_by(column)
+                for name, column in (
+                    ("kind", m.c.kind),
+                    ("institute", m.c.institute),
+                    ("lang", m.c.lang),
+                    ("year", m.c.year),
+                )
+            ),
+            select(literal("tag"), tag.c.value, func.count())
+            .select_from(m.join(tag, true()))
+            .group_by(tag.c.value),
+            select(literal("domain"), domain.c.value, func.count())
+            .select_from(m.join(domain, true()))
+            .group_by(domain.c.value),
+        ]
+        facets: dict[str, Counter] = {
+            name: Counter() for name in ("kind", "institute", "lang", "year", "domain", "tag")
+        }
+        total = 0
+        for name, value, count in db.session.execute(union_all(*parts)):
+            if name == "total":
+                total = count
+            else:
+                facets[name][int(value) if name == "year" else value] = count
+        return facets, total
 
     def count(self, tree: All, tokens: frozenset[str], deny: frozenset[str] = frozenset()) -> int:
         compiled = self.compile(tree)
