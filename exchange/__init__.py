@@ -90,6 +90,7 @@ def configure_blueprints(app: Flask) -> None:
         evaluations,
         members,
         notifications,
+        ops,
         rotations,
         search,
         wiki,
@@ -106,6 +107,7 @@ def configure_blueprints(app: Flask) -> None:
         rotations.bp,
         search.bp,
         api.bp,
+        ops.bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -123,8 +125,10 @@ def configure_hooks(app: Flask) -> None:
     from exchange.db import utcnow
     from exchange.notifications.outbox import dispatch
     from exchange.notifications.services import notice_text
+    from exchange.ops import request_log
     from exchange.search.indexer import dispatch as dispatch_search
 
+    request_log.init_app(app)
     app.jinja_env.globals.update(TEMPLATE_HELPERS)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["now"] = utcnow

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -255,3 +257,203 @@ def purge_rotations(months):
     months = months or current_app.config["ROTATION_PURGE_MONTHS"]
     count = purge_personal_data(months)
     click.echo(f"{count} applications closed more than {months} months ago purged")
+
+
+# --- Operations: backups and the move to PostgreSQL (exchange/ops) -------------------------
+
+
+@exchange_cli.command("backup")
+@click.argument("dest_dir", type=click.Path(file_okay=False, path_type=Path))
+def backup_command(dest_dir):
+    """Back up the database and the uploads into DEST_DIR (safe while the app runs)."""
+    from exchange.ops.backup import BackupError, backup, database_url, display_url
+
+    try:
+        result = backup(dest_dir)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    manifest = result.manifest
+    click.echo(
+        f"Backup of {display_url(database_url())} ({manifest['database']}, migration "
+        f"{manifest['alembic_revision']}) written to {result.folder}:"
+    )
+    for name, described in manifest["files"].items():
+        click.echo(
+            f"  {name:18} {described['bytes']:>14,} bytes  sha256 {described['sha256'][:16]}"
+        )
+    click.echo(
+        f"  {'manifest.json':18} {len(manifest['tables'])} tables, "
+        f"{sum(manifest['tables'].values()):,} rows, {manifest['uploads']['files']} uploaded files"
+    )
+    click.echo(
+        "The search index is not backed up: after a restore, rebuild it with "
+        "`flask exchange search reindex`."
+    )
+
+
+@exchange_cli.command("restore")
+@click.argument("src_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Replace the database and uploads without asking.")
+@click.option("--reindex", is_flag=True, help="Rebuild the search index afterwards.")
+def restore_command(src_dir, yes, reindex):
+    """Restore the database and the uploads from a backup folder (replacing both)."""
+    from exchange.ops import backup as ops_backup
+    from exchange.ops.tables import code_head
+
+    try:
+        manifest = ops_backup.read_manifest(src_dir)
+        click.echo(
+            f"Backup of {manifest['created_at']}: {manifest['database']}, migration "
+            f"{manifest['alembic_revision']}, {len(manifest['tables'])} tables, "
+            f"{sum(manifest['tables'].values()):,} rows, {manifest['uploads']['files']} "
+            "uploaded files."
+        )
+        ops_backup.check_restorable(src_dir, manifest)
+    except ops_backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo("Checksums verified.")
+    target = ops_backup.display_url(ops_backup.database_url())
+    folder = ops_backup.upload_folder()
+    if not yes:
+        click.confirm(
+            f"Replace the database {target} and the uploads in {folder} with this backup?",
+            abort=True,
+        )
+    try:
+        ops_backup.restore_database(src_dir, manifest)
+        click.echo(f"Database {target} restored.")
+        files = ops_backup.restore_uploads(src_dir)
+    except ops_backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Uploads restored: {files} files in {folder}.")
+    revision, counts = ops_backup.restored_counts()
+    differing = [
+        f"{name} ({counts.get(name)} rows, the backup had {expected})"
+        for name, expected in manifest["tables"].items()
+        if counts.get(name) != expected
+    ]
+    if differing:
+        raise click.ClickException("row counts differ from the backup: " + "; ".join(differing))
+    click.echo(f"Row counts match the backup ({len(manifest['tables'])} tables).")
+    extra = sorted(set(counts) - set(manifest["tables"]))
+    if extra:
+        click.echo(
+            f"Tables not in the backup were left in place: {', '.join(extra)} (drop them "
+            "before `flask db upgrade`)."
+        )
+    if revision != code_head():
+        click.echo(
+            f"The database is at migration {revision}; this code's newest is {code_head()}: "
+            "run `flask db upgrade`, then `flask exchange search reindex`."
+        )
+    elif reindex:
+        reindex_search.callback()
+    else:
+        click.echo("Now rebuild the search index: `flask exchange search reindex`.")
+
+
+@exchange_cli.command("migrate-to-postgres")
+@click.argument("target_url")
+@click.option(
+    "--uploads-to",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Also copy the uploads folder here (and check every file's SHA-256).",
+)
+def migrate_to_postgres(target_url, uploads_to):
+    """Copy this SQLite database into an empty PostgreSQL database, then verify every table."""
+    from exchange.ops import to_postgres
+    from exchange.ops.backup import database_url, display_url, upload_folder
+    from exchange.ops.tables import alembic_revision, code_head
+
+    source_url = database_url()
+    if source_url.get_backend_name() != "sqlite":
+        raise click.ClickException(
+            f"the configured database is {source_url.get_backend_name()}, not SQLite"
+        )
+    try:
+        engine = to_postgres.target_engine(target_url)
+    except to_postgres.MigrationError as error:
+        raise click.ClickException(str(error)) from error
+    with db.engine.connect() as connection:
+        source_revision = alembic_revision(connection)
+    if source_revision != code_head():
+        raise click.ClickException(
+            f"the SQLite database is at migration {source_revision}, the code at {code_head()}: "
+            "run `flask db upgrade` first"
+        )
+    click.echo(f"Source: {display_url(source_url)} (migration {source_revision})")
+    click.echo(f"Target: {display_url(engine.url)}")
+    click.echo("Writes to the source from now on are not copied: stop the app servers first.")
+    try:
+        to_postgres.check_target_empty(engine)
+        revision = to_postgres.upgrade_target(target_url)
+        click.echo(f"Target migrated to {revision}.")
+        to_postgres.check_target_empty(engine)
+        with db.engine.connect() as source, source.begin():  # one snapshot of the source
+            total = sum(
+                to_postgres.tables.row_counts(
+                    source,
+                    [
+                        t.name
+                        for t in to_postgres.tables.schema_tables()
+                        if t.name not in to_postgres.tables.DERIVED_TABLES
+                    ],
+                ).values()
+            )
+            with (
+                engine.begin() as target,
+                click.progressbar(length=total, label="Copying rows", show_pos=True) as bar,
+            ):
+                to_postgres.copy_tables(source, target, lambda _t, n: bar.update(n))
+                sequences = to_postgres.reset_sequences(target)
+            click.echo(f"{total:,} rows copied; {len(sequences)} sequences continue after them.")
+            with engine.connect() as target:
+                checks = to_postgres.verify(source, target)
+    except to_postgres.MigrationError as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        engine.dispose()
+    _print_checks(checks)
+    bad = [check.name for check in checks if not check.ok]
+    if bad:
+        click.echo(f"MISMATCH in {len(bad)} table(s): {', '.join(bad)}. Do not switch over.")
+        raise SystemExit(1)
+    copied = [check for check in checks if check.copied]
+    click.echo(
+        f"All {len(copied)} tables match: {sum(c.target_rows for c in copied):,} rows, equal "
+        "SHA-256 checksums."
+    )
+    folder = upload_folder()
+    if uploads_to is not None:
+        try:
+            files = to_postgres.copy_uploads(folder, uploads_to)
+        except to_postgres.MigrationError as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(f"Uploads: {files} files copied from {folder} to {uploads_to}, SHA-256 equal.")
+    else:
+        click.echo(
+            f"Uploads are files on disk, not rows: they stay in {folder}. Every app server "
+            "must see them at UPLOAD_FOLDER (shared storage), or copy them with --uploads-to."
+        )
+    click.echo(
+        "Next: set DATABASE_URL to the target on every app server, then run "
+        "`flask exchange search reindex` there."
+    )
+
+
+def _print_checks(checks) -> None:
+    click.echo(f"{'table':36} {'source rows':>12} {'target rows':>12}  checksum")
+    for check in checks:
+        if not check.copied:
+            verdict = "not copied (rebuilt by `search reindex`)"
+            if check.target_rows:
+                verdict = "MISMATCH: should be empty"
+            click.echo(f"{check.name:36} {'-':>12} {check.target_rows:>12,}  {verdict}")
+            continue
+        verdict = (
+            f"ok {check.target_sha256[:12]}"
+            if check.ok
+            else (f"MISMATCH {check.source_sha256[:12]} ≠ {check.target_sha256[:12]}")
+        )
+        click.echo(f"{check.name:36} {check.source_rows:>12,} {check.target_rows:>12,}  {verdict}")

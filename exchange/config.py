@@ -86,6 +86,13 @@ class Config:
     RATELIMIT_SIGNIN_PER_ACCOUNT = "5 per 15 minutes"
     RATELIMIT_SIGNIN_PER_ADDRESS = "30 per 15 minutes"
     RATELIMIT_EMAIL_PER_ADDRESS = "10 per hour"
+    # Prepended to every limiter key: lets several deployments (or test runs) share one Redis.
+    RATELIMIT_KEY_PREFIX = ""
+
+    # Request logs: one line per request on the "exchange.request" logger, "json" (for log
+    # collectors) or "text" (for people); every response carries an X-Request-ID either way.
+    LOG_REQUESTS = True
+    LOG_FORMAT = "text"
 
     # Wiki attachments: size limit and allowed extensions (comma-separated; empty = defaults).
     WIKI_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
@@ -144,6 +151,8 @@ class Config:
             "RATELIMIT_SIGNIN_PER_ACCOUNT",
             "RATELIMIT_SIGNIN_PER_ADDRESS",
             "RATELIMIT_EMAIL_PER_ADDRESS",
+            "RATELIMIT_KEY_PREFIX",
+            "LOG_FORMAT",
             "MAIL_BACKEND",
             "MAIL_SERVER",
             "MAIL_USERNAME",
@@ -170,7 +179,13 @@ class Config:
             "SEARCH_LOCK_TIMEOUT",
         ):
             settings[key] = env_int(key, settings[key])
-        for key in ("MAIL_USE_TLS", "MAIL_USE_SSL", "SESSION_COOKIE_SECURE", "RATELIMIT_ENABLED"):
+        for key in (
+            "MAIL_USE_TLS",
+            "MAIL_USE_SSL",
+            "SESSION_COOKIE_SECURE",
+            "RATELIMIT_ENABLED",
+            "LOG_REQUESTS",
+        ):
             settings[key] = env_bool(key, settings[key])
         return settings
 
@@ -188,6 +203,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     MAIL_BACKEND = "smtp"
+    LOG_FORMAT = "json"
 
 
 class TestConfig(Config):
@@ -205,6 +221,7 @@ class TestConfig(Config):
     BASE_URL = "http://localhost"
     RATELIMIT_STORAGE_URI = "memory://"
     SEARCH_DISPATCH = "manual"
+    LOG_REQUESTS = False  # tests that look at the lines switch them on
 
 
 CONFIGS = {
