@@ -60,7 +60,7 @@ def configure_extensions(app: Flask) -> None:
     import exchange.models  # noqa: F401  (the whole schema, for Alembic)
     from exchange.accounts.views import load_user, unauthorized
     from exchange.core import errors, security
-    from exchange.core.i18n import select_locale
+    from exchange.core.i18n import install_template_gettext, select_locale
     from exchange.extensions import babel, csrf, db, limiter, login_manager, migrate
     from exchange.notifications.outbox import install_session_hooks
 
@@ -68,6 +68,7 @@ def configure_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_template_gettext(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = "basic"

@@ -80,3 +80,17 @@ def _sqlite_begin(connection):
     """Emit BEGIN ourselves, since the driver's own transaction handling is switched off."""
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN")
+
+
+def read_rows(session, statement, params=None):
+    """Run a SELECT of plain columns (no ORM entities) on the session's own connection.
+
+    ``Session.execute`` puts every statement through the ORM's execution path (compile state,
+    loading context, result wrapping) even when it selects columns only, which costs about
+    twice the statement itself on SQLite (~0.08 ms on the benchmark machine). The session's
+    connection runs it in the same transaction, with the same rows. Pending changes are
+    flushed first, as ``Session.execute`` would.
+    """
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(statement, params)

@@ -1,9 +1,16 @@
-"""Choosing the interface language: the user's choice, else Accept-Language, else English."""
+"""Choosing the interface language: the user's choice, else Accept-Language, else English.
+
+Also the templates' gettext functions (``_``, ``gettext``, ``ngettext``, ``pgettext``,
+``npgettext``), which are a cheaper path to the same translations as Flask-Babel's.
+"""
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, request, session
+from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 
 def select_locale() -> str:
@@ -17,4 +24,72 @@ def select_locale() -> str:
         return chosen
     return (
         request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
+
+
+def install_template_gettext(app: Flask) -> None:
+    """Give the app's templates gettext functions that cost a fraction of Flask-Babel's.
+
+    Flask-Babel (``Babel.init_app``) installs ``lambda s: get_translations().ugettext(s)`` behind
+    Jinja's newstyle wrappers and the ``_`` alias: three ``Context.call`` layers and a catalog
+    look-up (``get_domain``, ``get_locale``, ``str(locale)``) on every ``_()``, about 15 µs each,
+    and a page calls ``_()`` some 35 times. These functions do the same in one layer. They ask
+    ``get_locale()`` on every call, as Flask-Babel does, so ``force_locale`` (e-mails rendered in
+    the recipient's language inside someone else's request) and ``refresh()`` keep working; they
+    only skip the catalog look-up while ``get_locale()`` returns the same object as on the
+    previous call (Flask-Babel keeps one per request; ``force_locale`` and ``refresh()`` put
+    another in its place). The app uses Flask-Babel's default domain only: a
+    ``Domain.as_default()`` would not be seen here. (Nothing is kept per template context: Jinja
+    keeps the module of a macro file imported without context between requests, and a
+    ``pass_context`` function makes Jinja copy the context for every call in a loop.)
+
+    Their results are those of Jinja's newstyle gettext: ``Markup`` when autoescaping, always
+    formatted with the keyword arguments (so ``%%`` means ``%``), also in ``{% trans %}`` blocks
+    (tests/core/test_template_i18n.py compares them with Flask-Babel's).
+    """
+    last = (None, None)  # the locale of the latest call and its translations
+
+    def translations():
+        nonlocal last
+        locale = get_locale()  # the same object for the whole request, unless forced
+        seen, found = last
+        if locale is None or locale is not seen:
+            found = get_translations()
+            if locale is not None:
+                last = (locale, found)
+        return found
+
+    def finish(eval_ctx, text: str, variables: dict) -> str:
+        if eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704 - catalog text, trusted as in Jinja's own gettext
+        # Without variables and without "%", formatting would return the text unchanged.
+        return text % variables if variables or "%" in text else text
+
+    @pass_eval_context
+    def gettext(eval_ctx, string: str, /, **variables) -> str:
+        return finish(eval_ctx, translations().ugettext(string), variables)
+
+    @pass_eval_context
+    def ngettext(eval_ctx, singular: str, plural: str, num: int, /, **variables) -> str:
+        variables.setdefault("num", num)
+        return finish(eval_ctx, translations().ungettext(singular, plural, num), variables)
+
+    @pass_eval_context
+    def pgettext(eval_ctx, context: str, string: str, /, **variables) -> str:
+        variables.setdefault("context", context)
+        return finish(eval_ctx, translations().upgettext(context, string), variables)
+
+    @pass_eval_context
+    def npgettext(
+        eval_ctx, context: str, singular: str, plural: str, num: int, /, **variables
+    ) -> str:
+        variables.setdefault("context", context)
+        variables.setdefault("num", num)
+        text = translations().unpgettext(context, singular, plural, num)
+        return finish(eval_ctx, text, variables)
+
+    env = app.jinja_env
+    env.newstyle_gettext = True  # what Flask-Babel set: {% trans %} relies on it
+    env.globals.update(
+        _=gettext, gettext=gettext, ngettext=ngettext, pgettext=pgettext, npgettext=npgettext
     )

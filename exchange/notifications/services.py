@@ -7,7 +7,7 @@ from functools import cache
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select, update
 
-from exchange.db import utcnow
+from exchange.db import read_rows, utcnow
 from exchange.extensions import db
 from exchange.notifications.models import Notification
 
@@ -77,7 +77,7 @@ def _unread_count_query():
 
 
 def unread_count(user) -> int:
-    return db.session.scalar(_unread_count_query(), {"user_id": user.id})
+    return read_rows(db.session, _unread_count_query(), {"user_id": user.id}).scalar()
 
 
 def mark_read(user, notice_ids: list[int] | None = None) -> int:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from exchange import access
 from exchange.accounts.models import User
-from exchange.db import utcnow
+from exchange.db import read_rows, utcnow
 from exchange.extensions import db
 from exchange.wiki.models import Page, Revision, SlugRedirect
 from exchange.wiki.services import find_page
@@ -86,7 +86,7 @@ def visible_slugs(slugs: set[str]) -> set[str]:
     params = {"slugs": sorted(slugs), "now": utcnow()}
     if signed_in:
         params["institute_id"] = current_user.institute_id
-    return set(db.session.scalars(_visible_slugs_query(signed_in), params))
+    return set(read_rows(db.session, _visible_slugs_query(signed_in), params).scalars())
 
 
 def mark_links(html: str) -> Markup:

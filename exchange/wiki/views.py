@@ -19,6 +19,7 @@ from exchange.accounts.models import Institute, User
 from exchange.core.fields import choices
 from exchange.core.forms import show_service_error
 from exchange.core.pagination import paginate
+from exchange.db import read_rows
 from exchange.extensions import db, limiter
 from exchange.wiki import bp, services
 from exchange.wiki.forms import (
@@ -56,20 +57,24 @@ FACET_COLUMNS = {
 FACET_LIMIT = 30
 
 
-def _facet_counts(query) -> dict[str, list[tuple]]:
-    """Counts per value of each facet among the pages ``query`` selects, most frequent first.
+def _facet_counts(query) -> tuple[dict[str, list[tuple]], int]:
+    """Counts per value of each facet among the pages ``query`` selects, most frequent first,
+    and the number of pages it selects.
 
     The page columns are counted in one pass over the selection (grouped by all of them at once,
-    then summed per column); tags in a second query over the same, semi-joined, selection.
+    then summed per column; the sum of all groups is the number of pages, so the list needs no
+    count of its own); tags in a second query over the same, semi-joined, selection.
     """
     columns = list(FACET_COLUMNS.values())
     rows = db.session.execute(
         query.with_only_columns(*columns, func.count()).order_by(None).group_by(*columns)
     ).all()
     counters = {key: Counter() for key in FACET_COLUMNS}
+    total = 0
     for row in rows:
         for key, value in zip(FACET_COLUMNS, row, strict=False):
             counters[key][value] += row[-1]
+        total += row[-1]
     facets = {
         key: sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:FACET_LIMIT]
         for key, counter in counters.items()
@@ -82,7 +87,7 @@ def _facet_counts(query) -> dict[str, list[tuple]]:
         .order_by(func.count().desc(), PageTag.tag)
         .limit(FACET_LIMIT)
     ).all()
-    return facets
+    return facets, total
 
 
 @bp.get("/")
@@ -104,9 +109,9 @@ def list_pages():
         )
     sort = request.args.get("sort", "updated")
     order = Page.title if sort == "title" else Page.updated_at.desc()
-    page = paginate(with_list_options(query.order_by(order, Page.id)), per_page=25)
+    facets, total = _facet_counts(query)
+    page = paginate(with_list_options(query.order_by(order, Page.id)), per_page=25, total=total)
     institutes = dict(db.session.execute(select(Institute.id, Institute.code)).all())
-    facets = _facet_counts(query)
     facets["institute"] = [(institutes[i], n) for i, n in facets["institute"]]
 
     def link(**changes) -> str:
@@ -252,10 +257,10 @@ def view_page(slug: str):
     revision = page.current_revision
     signed_in = access.is_signed_in(current_user)
     params = {"page_id": page.id, "user_id": current_user.id if signed_in else None}
-    tags, n_signoffs, n_attachments, n_translations, watching = db.session.execute(
-        queries.extras, params
+    tags, n_signoffs, n_attachments, n_translations, watching = read_rows(
+        db.session, queries.extras, params
     ).one()
-    signoffs = db.session.execute(queries.signoffs, params).all() if n_signoffs else []
+    signoffs = read_rows(db.session, queries.signoffs, params).all() if n_signoffs else []
     attachments = db.session.scalars(queries.attachments, params).all() if n_attachments else []
     translations = [
         p

@@ -284,6 +284,25 @@ def test_list_filters_and_facets(client, auth, people, make_page):
     assert client.get("/wiki/?page=0").status_code == 404
 
 
+def test_list_counts_what_the_reader_may_see_with_and_without_filters(
+    client, auth, people, make_page
+):
+    # The number of pages comes from the facet counts (no count query of its own).
+    for n in range(26):
+        make_page(people.kr if n % 2 else people.uk, f"seen-{n}", tags=["even" if n % 2 else "odd"])
+    make_page(people.uk, "hidden-1", visibility="institutes", institutes=[people.uk_institute])
+    make_page(people.uk, "hidden-2", visibility="institutes", institutes=[people.uk_institute])
+    auth.sign_in(people.jp.email)
+    assert "26 pages" in client.get("/wiki/").text
+    assert "13 pages" in client.get("/wiki/?institute=UK-AISI").text
+    assert "13 pages" in client.get("/wiki/?tag=odd").text
+    assert "0 pages" in client.get("/wiki/?institute=JP-AISI").text
+    second = client.get("/wiki/?page=2").text  # newest first: the oldest page is alone there
+    assert ">Seen 0</a>" in second and ">Seen 1</a>" not in second
+    assert client.get("/wiki/?page=3").status_code == 404
+    assert client.get("/wiki/?tag=odd&page=2").status_code == 404
+
+
 def test_list_queries_are_bounded_whatever_the_page_size(app, client, auth, people, make_page):
     auth.sign_in(people.kr.email)
     make_page(people.kr, "p0", "See [[gone]].", tags=["t0"])
