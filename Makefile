@@ -9,7 +9,7 @@ PORT ?= 5000
 WORKERS ?= 2
 export FLASK_APP := app.py
 
-.PHONY: run test setup migrate demo serve lint format messages bench clean
+.PHONY: run test setup migrate demo serve lint format messages bench bench-load clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,7 +37,7 @@ run: demo
 
 ## serve: production-style serving with gunicorn ($(WORKERS) workers)
 serve: migrate
-	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - app:app
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) app:app
 
 ## test: set up, then run the whole suite (browser journeys too when chromium is present)
 test: setup
@@ -57,6 +57,10 @@ messages: setup
 
 bench: setup
 	$(BIN)/python bench/http_bench.py
+
+## bench-load: two gunicorn servers on one fresh PostgreSQL database, mixed load (bench/README.md)
+bench-load: setup
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
