@@ -388,13 +388,18 @@ class PostgresView:
         ).all()
         if not rows:
             return []
-        counts = {
-            w: db.session.scalar(
-                select(func.count()).where(T.c.tsv.op("@@")(_tsquery(_lexeme("w:" + w))))
-            )
-            or 0
-            for w in rows[:50]
-        }
+        # Documents per candidate, in one statement (the order Whoosh gives: most frequent).
+        counts = dict(
+            db.session.execute(
+                select(SearchWord.word, func.count(T.c.key))
+                .join(
+                    T,
+                    T.c.tsv.op("@@")(cast(func.quote_literal("w:" + SearchWord.word), TSQUERY)),
+                )
+                .where(SearchWord.word.in_(rows[:50]))
+                .group_by(SearchWord.word)
+            ).all()
+        )
         return sorted((w for w in counts if counts[w]), key=lambda w: (-counts[w], w))[:8]
 
     def titles(

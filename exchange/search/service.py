@@ -253,6 +253,15 @@ def _visible_keys(user, ids: dict[str, list[int]]) -> set[str]:
     return visible
 
 
+def _ids_by_entity(stored: list[dict]) -> dict[str, list[int]]:
+    """Object ids per entity of stored index data (``{"key": "page:12", ...}``)."""
+    ids: dict[str, list[int]] = {}
+    for data in stored:
+        entity, _, object_id = data["key"].partition(":")
+        ids.setdefault(entity, []).append(int(object_id))
+    return ids
+
+
 def stale_denied(user) -> frozenset[str]:
     """Documents changed but not re-indexed yet that ``user`` may not see now.
 
@@ -278,11 +287,7 @@ def stale_denied(user) -> frozenset[str]:
 
 def _visible_hits(user, matches: Matches) -> list[Hit]:
     """Hits the reader may see now, by the database (the index may lag a moment behind)."""
-    ids: dict[str, list[int]] = {"page": [], "record": [], "program": []}
-    for data in matches.hits:
-        entity, _, object_id = data["key"].partition(":")
-        ids[entity].append(int(object_id))
-    visible = _visible_keys(user, ids)
+    visible = _visible_keys(user, _ids_by_entity(matches.hits))
     hits = []
     for data in matches.hits:
         if data["key"] not in visible:
@@ -362,8 +367,7 @@ def suggest_titles(user, text: str, limit: int = 8) -> list[dict]:
     view = current_index().view()
     found = view.titles(terms, partial, access.acl_tokens(user), limit * 2, stale_denied(user))
     # The same database check as results: the index may lag behind a change of visibility.
-    matches = Matches(0, found, {}, frozenset(), frozenset())
-    shown = {hit.key for hit in _visible_hits(user, matches)}
+    shown = _visible_keys(user, _ids_by_entity(found))
     out = []
     for data in found:
         if data["key"] in shown:
