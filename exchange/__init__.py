@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the application: config → extensions → blueprints → CLI → hooks."""
-    app = Flask(
+    from exchange.core.app import Exchange
+
+    app = Exchange(
         __name__,
         instance_path=os.environ.get("EXCHANGE_INSTANCE_PATH") or str(ROOT / "instance"),
         instance_relative_config=True,
@@ -60,8 +62,8 @@ def configure_extensions(app: Flask) -> None:
     import exchange.models  # noqa: F401  (the whole schema, for Alembic)
     from exchange.accounts.views import load_user, unauthorized
     from exchange.core import errors, security
-    from exchange.core.i18n import install_template_gettext, select_locale
-    from exchange.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from exchange.core.i18n import install_date_filters, install_template_gettext, select_locale
+    from exchange.extensions import babel, csrf, db, init_limiter, login_manager, migrate
     from exchange.notifications.outbox import install_session_hooks
 
     db.init_app(app)
@@ -69,7 +71,8 @@ def configure_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     install_template_gettext(app)
-    limiter.init_app(app)
+    install_date_filters(app)
+    init_limiter(app)
     login_manager.init_app(app)
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user)
@@ -120,8 +123,6 @@ def configure_cli(app: Flask) -> None:
 
 
 def configure_hooks(app: Flask) -> None:
-    from flask_babel import get_locale
-
     from exchange.access import TEMPLATE_HELPERS
     from exchange.db import utcnow
     from exchange.notifications.outbox import dispatch
@@ -131,7 +132,6 @@ def configure_hooks(app: Flask) -> None:
 
     request_log.init_app(app)
     app.jinja_env.globals.update(TEMPLATE_HELPERS)
-    app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["now"] = utcnow
     app.jinja_env.globals["notice_text"] = notice_text
     # Drop attributes that are None or empty: WTForms would print them literally.

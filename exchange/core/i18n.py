@@ -6,8 +6,11 @@ Also the templates' gettext functions (``_``, ``gettext``, ``ngettext``, ``pgett
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import get_locale, get_translations
+from flask.globals import _cv_app
+from flask_babel import format_datetime, get_locale, get_timezone, get_translations
 from flask_login import current_user
 from jinja2 import pass_eval_context
 from markupsafe import Markup
@@ -25,6 +28,61 @@ def select_locale() -> str:
     return (
         request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
     )
+
+
+def current_locale():
+    """Flask-Babel's ``get_locale()``, a cheaper way once it is known for this context.
+
+    Flask-Babel keeps the locale of the current application context in
+    ``g._flask_babel.babel_locale`` (``force_locale`` and ``refresh()`` change it there); each
+    ``get_locale()`` finds it through three context-local proxy look-ups, about 2 µs, and a page
+    asks some 40 times (the templates' ``_()``, ``get_locale()`` in the layout). This reads the
+    same attribute with one look-up, and asks Flask-Babel whenever it is not set yet (it then
+    runs the locale selector and stores the result, as before).
+    """
+    app_ctx = _cv_app.get(None)
+    if app_ctx is not None:
+        babel_ctx = app_ctx.g.__dict__.get("_flask_babel")
+        if babel_ctx is not None:
+            locale = getattr(babel_ctx, "babel_locale", None)
+            if locale is not None:
+                return locale
+    return get_locale()
+
+
+FORMATTED_DATES_KEPT = 4096
+
+
+def install_date_filters(app: Flask) -> None:
+    """The templates' ``datetimeformat`` filter: Flask-Babel's, remembered per process.
+
+    Formatting a timestamp with Babel (locale data, time zone, pattern) costs about 0.2 ms, and
+    a page shows a few. Its result depends only on the instant (with its time zone), the
+    format, whether it is moved to the reader's time zone, that time zone, and the locale, which
+    are the key; "now" (no value) is never kept. The table is emptied when it is full.
+    """
+    kept: dict[tuple, str] = {}
+
+    def datetimeformat(value=None, format=None, rebase=True):
+        if not isinstance(value, datetime):
+            return format_datetime(value, format, rebase)
+        key = (
+            value,
+            value.tzinfo,
+            format,
+            rebase,
+            current_locale(),
+            get_timezone() if rebase else None,
+        )
+        text = kept.get(key)
+        if text is None:
+            text = format_datetime(value, format, rebase)
+            if len(kept) >= FORMATTED_DATES_KEPT:
+                kept.clear()
+            kept[key] = text
+        return text
+
+    app.jinja_env.filters["datetimeformat"] = datetimeformat
 
 
 def install_template_gettext(app: Flask) -> None:
@@ -51,7 +109,7 @@ def install_template_gettext(app: Flask) -> None:
 
     def translations():
         nonlocal last
-        locale = get_locale()  # the same object for the whole request, unless forced
+        locale = current_locale()  # the same object for the whole request, unless forced
         seen, found = last
         if locale is None or locale is not seen:
             found = get_translations()
@@ -91,5 +149,10 @@ def install_template_gettext(app: Flask) -> None:
     env = app.jinja_env
     env.newstyle_gettext = True  # what Flask-Babel set: {% trans %} relies on it
     env.globals.update(
-        _=gettext, gettext=gettext, ngettext=ngettext, pgettext=pgettext, npgettext=npgettext
+        _=gettext,
+        gettext=gettext,
+        ngettext=ngettext,
+        pgettext=pgettext,
+        npgettext=npgettext,
+        get_locale=current_locale,
     )

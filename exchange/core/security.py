@@ -21,25 +21,56 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+NO_STORE = ("Cache-Control", "no-store")
+
+
 class SessionInterface(SecureCookieSessionInterface):
-    """Mark the session cookie Secure whenever the request arrived over HTTPS."""
+    """Mark the session cookie Secure whenever the request arrived over HTTPS.
+
+    The signing serializer is made once per secret key (and fallbacks), not on every request:
+    building one costs more than checking a signature.
+    """
+
+    _serializer_key = None
+    _serializer = None
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
 
+    def get_signing_serializer(self, app: Flask):
+        key = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        if key != self._serializer_key:
+            self._serializer = super().get_signing_serializer(app)
+            self._serializer_key = key
+        return self._serializer
+
 
 def set_security_headers(response):
+    """Add the security headers a response does not set itself (as ``setdefault`` would).
+
+    Werkzeug's ``Headers.setdefault`` raises and catches an exception for every header that is
+    missing, which is every one of them on almost every response: the names present are
+    collected once instead.
+    """
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    present = {name.lower() for name, _value in headers.items()}
+    wanted = list(SECURITY_HEADERS)
     if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        wanted.append(HSTS)
     if request.endpoint != "static":
-        headers.setdefault("Cache-Control", "no-store")
+        wanted.append(NO_STORE)
+    for name, value in wanted:
+        if name.lower() not in present:
+            headers.add(name, value)
     return response
 
 

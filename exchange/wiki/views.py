@@ -10,8 +10,7 @@ from types import SimpleNamespace
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import bindparam, exists, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, func, select
 
 from exchange import access
 from exchange.accounts.errors import ServiceError
@@ -35,10 +34,11 @@ from exchange.wiki.forms import (
     TranslationForm,
 )
 from exchange.wiki.merge import side_by_side
-from exchange.wiki.models import Attachment, Page, PageTag, Revision, SignOff, Watch
+from exchange.wiki.models import Attachment, Page, PageTag, Revision, SignOff
 from exchange.wiki.queries import (
     load_editable_page,
     load_page,
+    load_page_row,
     mark_links,
     visible_pages,
     with_list_options,
@@ -208,29 +208,9 @@ def _preview(form):
 
 @cache
 def _view_queries():
-    """The statements of a page view, built once (see ``services.page_by_slug``)."""
+    """The statements of a page view besides the page itself, built once."""
     page_id = bindparam("page_id")
-
-    def count(column):
-        return select(func.count()).where(column == page_id).scalar_subquery()
-
     return SimpleNamespace(
-        # The page with its current revision, author and institute: one query.
-        page=services.page_by_slug(
-            joinedload(Page.current_revision).joinedload(Revision.author).lazyload(User.role_rows),
-            joinedload(Page.owner_institute),
-        ),
-        # Its tags, and what else there is to show, in one query; most pages have no sign-off,
-        # attachment or translation. (Tags are slugs: they hold no comma.)
-        extras=select(
-            select(func.aggregate_strings(PageTag.tag, ","))
-            .where(PageTag.page_id == page_id)
-            .scalar_subquery(),
-            count(SignOff.page_id),
-            count(Attachment.page_id),
-            count(Page.translation_of_id),
-            exists().where(Watch.page_id == page_id, Watch.user_id == bindparam("user_id")),
-        ),
         # Plain rows: the page shows who signed off which revision, nothing more.
         signoffs=select(
             SignOff.level,
@@ -243,7 +223,7 @@ def _view_queries():
         .outerjoin(User, User.id == SignOff.user_id)
         .where(SignOff.page_id == page_id)
         .order_by(SignOff.created_at, SignOff.id),
-        attachments=select(Attachment)
+        attachments=select(Attachment.filename, Attachment.size)
         .where(Attachment.page_id == page_id)
         .order_by(Attachment.filename),
     )
@@ -252,34 +232,31 @@ def _view_queries():
 @bp.get("/<slug>")
 def view_page(slug: str):
     """Read a page: its stored HTML, contents, attachments, sign-offs and translations."""
-    queries = _view_queries()
-    page = load_page(slug, queries.page)
+    page, extras = load_page_row(slug)
     revision = page.current_revision
-    signed_in = access.is_signed_in(current_user)
-    params = {"page_id": page.id, "user_id": current_user.id if signed_in else None}
-    tags, n_signoffs, n_attachments, n_translations, watching = read_rows(
-        db.session, queries.extras, params
-    ).one()
-    signoffs = read_rows(db.session, queries.signoffs, params).all() if n_signoffs else []
-    attachments = db.session.scalars(queries.attachments, params).all() if n_attachments else []
+    queries = _view_queries()
+    params = {"page_id": page.id}
+    signoffs = read_rows(db.session, queries.signoffs, params).all() if extras.n_signoffs else []
+    attachments = (
+        read_rows(db.session, queries.attachments, params).all() if extras.n_attachments else []
+    )
     translations = [
         p
-        for p in [page.translation_of, *(page.translations if n_translations else [])]
+        for p in [page.translation_of, *(page.translations if extras.n_translations else [])]
         if p is not None and access.can_view(current_user, p)
     ]
-    watching = signed_in and watching
     return render_template(
         "wiki/view_page.html",
         page=page,
         revision=revision,
         html=mark_links(revision.html),
-        tags=sorted(tags.split(",")) if tags else [],
+        tags=sorted(extras.tags.split(",")) if extras.tags else [],
         signoffs=signoffs,
         attachments=attachments,
         translations=translations,
         stale_translation=services.translation_is_stale(page)
         and access.can_view(current_user, page.translation_of),
-        watching=watching,
+        watching=access.is_signed_in(current_user) and bool(extras.watching),
         can_sign_off=services.can_sign_off(current_user, page),
         labels={"kind": KIND_LABELS, "language": LANGUAGE_LABELS, "status": STATUS_LABELS},
     )
