@@ -118,6 +118,9 @@ _RUN_RE = re.compile(
     rf"|(?P<word>{_WORD_CHAR}+(?:\.{_WORD_CHAR}+)*)"
 )
 _ACRONYM_PLURAL_RE = re.compile(r"[A-Z0-9]*[A-Z][A-Z0-9]*s")
+# Without Hangul or CJK characters, the runs of _RUN_RE are exactly the matches of this.
+_WORD_RUN_RE = re.compile(rf"{_WORD_CHAR}+(?:\.{_WORD_CHAR}+)*")
+_GRAM_CHAR_RE = re.compile(rf"[{_HANGUL}{_CJK}]")
 _SPACE_RE = re.compile(r"\s")
 _MAX_WORD_LENGTH = 64  # longer "words" are hashes, base64 and the like: not searchable terms
 
@@ -338,6 +341,10 @@ def index_terms(text: str) -> tuple[list[str], set[str]]:
     (:func:`_word_term`), and whether a Hangul run is attached to the previous run is only
     worked out for Hangul runs.
     """
+    if _GRAM_CHAR_RE.search(text) is None:
+        # Only word runs (most English text): no offsets needed, each run looked up once.
+        pairs = [pair for pair in map(_word_term, _WORD_RUN_RE.findall(text)) if pair]
+        return [pair[1] for pair in pairs], {pair[0] for pair in pairs}
     terms: list[str] = []
     words: set[str] = set()
     prev_end = None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -35,7 +35,6 @@ PROGRAM_KIND = "program"
 STORED_TEXT_CHARS = 20_000
 
 _TAG_RE = re.compile(r"<[^>]+>")
-_SPACE_RE = re.compile(r"\s+")
 _HANGUL_RE = re.compile("[\uac00-\ud7a3]")
 
 
@@ -81,14 +80,28 @@ class Analysed:
     title_words: set[str]
     model: list[str]
     tags: list[str]
+    #: Where the text's terms start in ``body`` (after the title's and the labels').
+    text_start: int = 0
 
 
 def analyse(doc: SearchDocument) -> Analysed:
+    # The terms of "title\nlabels\ntext" are the terms of each part in turn (no word or
+    # Hangul run crosses a line break, and a run after one is never "attached"), so each part
+    # is analysed once: the title serves both ``title`` and the start of ``body``.
     extra = " ".join([*doc.tags, *doc.domains, *doc.models]).replace("_", " ")
-    body, words = index_terms(f"{doc.title}\n{extra}\n{doc.text}")
     title, title_words = index_terms(doc.title)
-    model, _ = index_terms(" ".join(doc.models))
-    return Analysed(body, words, title, title_words, model, [t.casefold() for t in doc.tags])
+    labels, label_words = index_terms(extra) if extra else ([], set())
+    text, text_words = index_terms(doc.text)
+    model, _ = index_terms(" ".join(doc.models)) if doc.models else ([], set())
+    return Analysed(
+        body=[*title, *labels, *text],
+        words=title_words | label_words | text_words,
+        title=title,
+        title_words=title_words,
+        model=model,
+        tags=[t.casefold() for t in doc.tags],
+        text_start=len(title) + len(labels),
+    )
 
 
 def stored_data(doc: SearchDocument) -> dict:
@@ -119,7 +132,8 @@ def split_key(key: str) -> tuple[str, int]:
 
 def html_to_text(markup: str) -> str:
     """Plain text of sanitized HTML (tags dropped, entities decoded, spaces collapsed)."""
-    return _SPACE_RE.sub(" ", html.unescape(_TAG_RE.sub(" ", markup or ""))).strip()
+    # str.split() splits on the characters ``\s`` matches: runs of them become one space.
+    return " ".join(html.unescape(_TAG_RE.sub(" ", markup or "")).split())
 
 
 def guess_language(text: str) -> str:
@@ -316,6 +330,26 @@ def iter_all(batch: int = 500, release: bool = True) -> Iterator[list[SearchDocu
                 break
 
 
+class Batches:
+    """Batches of documents that know how many documents there were when they were counted
+    (a rebuild splits its work by that number; the batches may hold a few more or fewer)."""
+
+    def __init__(self, batches: Iterable[list[SearchDocument]], total: int):
+        self._batches = batches
+        self.total = total
+
+    def __iter__(self) -> Iterator[list[SearchDocument]]:
+        return iter(self._batches)
+
+
+def all_batches(batch: int = 500, release: bool = True) -> Batches:
+    """:func:`iter_all`, with the number of documents counted first."""
+    total = count_all()
+    if release:
+        db.session.rollback()
+    return Batches(iter_all(batch, release), total)
+
+
 # --- What changes which document -----------------------------------------------------------
 
 TRIGGERS: dict[type, Callable[[object], tuple[str, int | None]]] = {
@@ -335,7 +369,9 @@ picked up by ``flask exchange search reindex``."""
 __all__ = [
     "ENTITIES",
     "TRIGGERS",
+    "Batches",
     "SearchDocument",
+    "all_batches",
     "document_key",
     "iter_all",
     "load_documents",

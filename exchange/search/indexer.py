@@ -41,9 +41,9 @@ from exchange.search.documents import (
     ENTITIES,
     TRIGGERS,
     SearchDocument,
+    all_batches,
     count_all,
     document_key,
-    iter_all,
     load_documents,
 )
 from exchange.search.models import SearchOutbox
@@ -285,7 +285,7 @@ def reindex(progress=None) -> int:
     """Rebuild the whole index into a new generation, swap it in, replay what changed."""
     started = utcnow()
     index = current_index()
-    count = index.rebuild(iter_all(release=not index.transactional), progress)
+    count = index.rebuild(all_batches(release=not index.transactional), progress)
     # Whatever was recorded while the rebuild read the database may be missing from it.
     rows = db.session.execute(
         select(SearchOutbox.entity, SearchOutbox.object_id)

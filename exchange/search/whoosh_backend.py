@@ -8,13 +8,17 @@ search.
 
 What the index holds per document (see :func:`index_fields`): the terms of
 :mod:`exchange.search.analysis`, fed pre-analysed (space-separated) so the analysis runs once
-and the same terms can feed another backend; positions, for phrases, plus word-pair
-*shingles* of frequent terms (:data:`COMMON_TERMS` most frequent in a sample, chosen when a
-generation is built and stored with it), so that a phrase of common words -- the slow case of
-a positional phrase query -- starts from one short posting list; the distinct surface words,
+and the same terms can feed another backend; the body's terms in order as one column value
+(a forward index: a phrase is checked on it for the few candidate documents, which is far
+cheaper than positions in every posting), plus word-pair *shingles* of frequent terms
+(:data:`COMMON_TERMS` most frequent in a sample, chosen when a generation is built and stored
+with it), so that a phrase of common words -- the slow case -- is one short posting list; the
+distinct surface words,
 on which a prefix (``eval*``) is expanded to at most :data:`MAX_EXPANSION` terms, the most
 frequent first, and from which spelling suggestions come; exact values for facets and field
-filters; the ACL tokens of the access policy; and a compact facet column counted per segment.
+filters; the ACL tokens of the access policy; and a compact column per document with its facet
+values and field lengths. Queries do not go through Whoosh's matchers: :mod:`.engine` reads the
+posting lists into arrays and evaluates, counts and ranks with whole-array operations.
 
 Measured reasons for these choices are in ``bench/README.md`` ("Search").
 """
@@ -22,34 +26,34 @@ Measured reasons for these choices are in ``bench/README.md`` ("Search").
 from __future__ import annotations
 
 import fcntl
-import heapq
+import functools
 import json
 import os
 import secrets
 import shutil
 import threading
-import zlib
 from collections import Counter
 from collections.abc import Iterable
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import chain, islice, pairwise
+from itertools import chain, pairwise
 from pathlib import Path
 
+import numpy as np
 from whoosh import index as whoosh_index
-from whoosh import query as wq
 from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import LockError
 
+from exchange.search import whoosh_bulk
 from exchange.search.analysis import index_terms
-from exchange.search.documents import SearchDocument, analyse, stored_data
+from exchange.search.documents import Analysed, SearchDocument, analyse, stored_data
+from exchange.search.engine import Columns, expand, masks_any
 from exchange.search.query import All, Any, Everything, Phrase, Prefix, Value, Words
 
-SCHEMA_VERSION = 3
-SHINGLE_MASK = 0xFFFF
+SCHEMA_VERSION = 4
 #: How many of the most frequent terms get shingles, and the sample they are chosen from.
 COMMON_TERMS = 500
 COMMON_SAMPLE = 5000
@@ -60,6 +64,13 @@ MAX_EXPANSION = 48
 #: How many words of a prefix are looked at before choosing the most frequent.
 MAX_PREFIX_SCAN = 5000
 FACETS = ("kind", "institute", "lang", "domain", "tag", "year")
+#: A rebuild writes segments of at most this many documents (held in memory until written).
+SEGMENT_DOCS = 50_000
+#: A rebuild of fewer documents than this is written in one process (measured: at 5,000
+#: two processes cost more CPU than one, each segment writing its own copy of every term).
+PARALLEL_MIN_DOCS = 10_000
+#: At most this many processes write a rebuild.
+MAX_REBUILD_PROCS = 4
 
 __all__ = ["LockError", "WhooshIndex", "index_fields"]
 
@@ -76,48 +87,63 @@ def schema() -> Schema:
         domain=KEYWORD(scorable=True),
         acl=KEYWORD(scorable=True),
         title=TEXT(analyzer=terms, phrase=False, field_boost=3.0),
-        body=TEXT(analyzer=terms, phrase=True),
+        # No positions: a phrase is checked on the ``sequence`` column (see engine.py).
+        body=TEXT(analyzer=terms, phrase=False),
         model=TEXT(analyzer=terms, phrase=False),
         shingle=KEYWORD(scorable=True),
         words=KEYWORD(scorable=True),
         title_words=KEYWORD(scorable=True),
         facets=COLUMN(VarBytesColumn()),
+        sequence=COLUMN(VarBytesColumn()),
         data=STORED(),
     )
 
 
 def shingles(terms: list[str], common: frozenset[str]) -> set[str]:
-    """Buckets of adjacent pairs of common terms (a CRC-32 of the pair, 16 bits).
+    """Adjacent pairs of common terms, each one term (``a_b``: terms never hold ``_``).
 
-    A bucket stands for many pairs, so a phrase query always checks positions too
-    (``And(shingle buckets, Phrase)``): the buckets only narrow the candidates. Bounding the
-    number of distinct shingle terms keeps Whoosh's per-term cost (a compressed block each)
-    from growing with the corpus.
+    A two-word phrase of common words -- the slow case of a positional phrase query, where
+    both words are in thousands of documents -- is then one posting list, exact, with no
+    positions to check. Pairs with a rarer word need no shingle: the rarer word's own short
+    posting list bounds the candidates whose positions are checked. Only pairs of the
+    :data:`COMMON_TERMS` most frequent terms are shingled, which bounds the shingle
+    vocabulary (Whoosh pays per distinct term when it writes a segment).
     """
-    return {
-        format(zlib.crc32(f"{a} {b}".encode()) & SHINGLE_MASK, "04x")
-        for a, b in pairwise(terms)
-        if a in common and b in common
-    }
+    return {f"{a}_{b}" for a, b in pairwise(terms) if a in common and b in common}
 
 
-def choose_common(docs: list[SearchDocument]) -> frozenset[str]:
-    """The terms frequent enough in ``docs`` that phrases of them get shingles."""
+def choose_common(
+    docs: list[SearchDocument], analysed: list[Analysed] | None = None
+) -> frozenset[str]:
+    """The terms frequent enough in ``docs`` that phrases of them get shingles.
+
+    ``analysed``, if given, is ``analyse(doc)`` of each document, to avoid analysing again.
+    """
     counts: Counter = Counter()
-    for doc in docs:
-        terms, _words = index_terms(f"{doc.title}\n{doc.text}")
+    for i, doc in enumerate(docs):
+        if analysed is None:
+            terms, _words = index_terms(f"{doc.title}\n{doc.text}")
+        else:  # the same terms in the same order: the title's, then the text's
+            terms = analysed[i].title + analysed[i].body[analysed[i].text_start :]
         counts.update(set(terms))
     floor = max(2, int(len(docs) * COMMON_MIN_SHARE))
     return frozenset(t for t, n in counts.most_common(COMMON_TERMS) if n >= floor)
+
+
+def _fields_of(common: frozenset[str], doc: SearchDocument, terms: Analysed | None) -> dict:
+    return index_fields(doc, common, terms)
 
 
 def _ordinal(when: datetime) -> int:
     return when.toordinal()
 
 
-def index_fields(doc: SearchDocument, common: frozenset[str] = frozenset()) -> dict:
-    """The Whoosh fields of one document."""
-    terms = analyse(doc)
+def index_fields(
+    doc: SearchDocument, common: frozenset[str] = frozenset(), terms: Analysed | None = None
+) -> dict:
+    """The Whoosh fields of one document (``terms``: ``analyse(doc)``, if already done)."""
+    if terms is None:
+        terms = analyse(doc)
     facets = [
         doc.kind,
         doc.institute.casefold(),
@@ -126,7 +152,10 @@ def index_fields(doc: SearchDocument, common: frozenset[str] = frozenset()) -> d
         list(doc.domains),
         terms.tags,
         doc.date.year,
+        len(terms.body),
+        len(terms.title),
     ]
+    body = " ".join(terms.body)
     return {
         "key": doc.key,
         "entity": doc.entity,
@@ -137,12 +166,13 @@ def index_fields(doc: SearchDocument, common: frozenset[str] = frozenset()) -> d
         "domain": " ".join(doc.domains),
         "acl": " ".join(sorted(doc.acl)),
         "title": " ".join(terms.title),
-        "body": " ".join(terms.body),
+        "body": body,
         "model": " ".join(terms.model),
         "shingle": " ".join(shingles(terms.body, common)),
         "words": " ".join(terms.words),
         "title_words": " ".join(terms.title_words),
         "facets": json.dumps(facets, separators=(",", ":")).encode(),
+        "sequence": body.encode(),
         "data": stored_data(doc),
     }
 
@@ -243,8 +273,9 @@ class WhooshIndex:
         common = self.common_terms(Path(ix.storage.folder))
         # Segments as separate files, not one compound file: Whoosh copies each part of a
         # compound segment into memory whenever a reader opens it (measured: 1.4 s per
-        # update at 50,000 documents); plain files are memory-mapped.
-        writer = ix.writer(timeout=timeout, delay=0.02, compound=False)
+        # update at 50,000 documents); plain files are memory-mapped. Posting blocks not
+        # compressed, as in a rebuild (whoosh_bulk.codec).
+        writer = ix.writer(timeout=timeout, delay=0.02, compound=False, codec=whoosh_bulk.codec())
         try:
             for key, doc in docs.items():
                 if doc is None:
@@ -256,33 +287,57 @@ class WhooshIndex:
             raise
         writer.commit()
 
+    #: Processes that write a rebuild (None: one per available CPU, at most
+    #: :data:`MAX_REBUILD_PROCS`); 1 writes in this process.
+    rebuild_procs: int | None = None
+
+    def _rebuild_procs(self, total: int | None) -> int:
+        if total is not None and total < PARALLEL_MIN_DOCS:
+            return 1
+        if self.rebuild_procs is not None:
+            return max(1, self.rebuild_procs)
+        affinity = getattr(os, "sched_getaffinity", None)
+        cpus = len(affinity(0)) if affinity else os.cpu_count() or 1
+        return max(1, min(cpus, MAX_REBUILD_PROCS))
+
     def rebuild(self, batches: Iterable[list[SearchDocument]], progress=None) -> int:
-        """Build a new generation from ``batches`` and swap it in; return the document count."""
+        """Build a new generation from ``batches`` and swap it in; return the document count.
+
+        ``batches`` may say how many documents it holds (a ``total`` attribute, or a list of
+        lists): the documents are then split into one segment per writing process (see
+        :func:`whoosh_bulk.build`; at most :data:`SEGMENT_DOCS` each), in the order given.
+        """
         self.root.mkdir(parents=True, exist_ok=True)
+        total = getattr(batches, "total", None)
+        if total is None and isinstance(batches, list | tuple):
+            total = sum(map(len, batches))
         # The common terms are chosen from the first documents, then fixed for the generation.
+        # Those documents are analysed once, for the choice and for their own fields.
         batches = iter(batches)
         sample: list[list[SearchDocument]] = []
         for batch in batches:
             sample.append(batch)
             if sum(map(len, sample)) >= COMMON_SAMPLE:
                 break
-        common = choose_common([doc for batch in sample for doc in batch])
+        docs = [doc for batch in sample for doc in batch]
+        analysed = [analyse(doc) for doc in docs]
+        common = choose_common(docs, analysed)
+        first = [list(zip(docs, analysed, strict=True))]
+        del sample, docs, analysed
+        procs = self._rebuild_procs(total)
+        range_size = SEGMENT_DOCS
+        if procs > 1 and total:
+            range_size = min(SEGMENT_DOCS, -(-total // procs))
         path = self._new_generation(common)
-        count = 0
         try:
-            ix = whoosh_index.open_dir(str(path))
-            writer = ix.writer(limitmb=256, compound=False)
-            try:
-                for batch in chain(sample, batches):
-                    for doc in batch:
-                        writer.add_document(**index_fields(doc, common))
-                    count += len(batch)
-                    if progress is not None:
-                        progress(len(batch))
-            except BaseException:
-                writer.cancel()
-                raise
-            writer.commit()
+            count = whoosh_bulk.build(
+                str(path),
+                chain(first, ([(doc, None) for doc in batch] for batch in batches)),
+                functools.partial(_fields_of, common),
+                procs=procs,
+                range_size=range_size,
+                progress=progress,
+            )
         except BaseException:
             shutil.rmtree(path, ignore_errors=True)
             raise
@@ -325,10 +380,8 @@ class WhooshIndex:
 
 # --- Queries -------------------------------------------------------------------------------
 
-_LEAF_FACETS: dict[tuple[str, str], list] = {}
 _COMMON: dict[str, frozenset[str]] = {}
 COMMON_FILE = "common-terms.json"
-_LEAF_LOCK = threading.Lock()
 
 
 @dataclass
@@ -343,12 +396,13 @@ class Filters:
     date_from: int | None = None
     date_to: int | None = None
 
-    def terms(self) -> list[wq.Query]:
-        out: list[wq.Query] = []
+    def values(self) -> list[tuple[str, str]]:
+        """(field, value) of every facet selected."""
+        out: list[tuple[str, str]] = []
         for name in ("kind", "institute", "domain", "lang", "tag"):
             value = getattr(self, name)
             if value:
-                out.append(wq.Term(name, value.casefold()))
+                out.append((name, value.casefold()))
         return out
 
 
@@ -364,102 +418,143 @@ class Matches:
 
 
 class SearchView:
-    """A searcher with caches that live as long as it (one index generation and commit)."""
+    """A searcher with caches that live as long as it (one index generation and commit).
+
+    Queries run in :mod:`exchange.search.engine` over arrays read from the searcher's
+    segments; Whoosh supplies the postings, the stored fields and the term dictionary.
+    """
 
     def __init__(self, path: Path, searcher, common: frozenset[str] = frozenset()):
         self.path = path
         self.common = common
         self.searcher = searcher
         self.reader = searcher.reader()
-        self._acl: dict[frozenset[str], frozenset[int]] = {}
+        self.columns = Columns(searcher, str(path))
+        self._acl: dict[frozenset[str], np.ndarray] = {}
         self._expansions: dict[tuple[str, str], tuple[str, ...]] = {}
-        self._facets: list | None = None
 
     # Caches
 
-    def allowed(self, tokens: frozenset[str], deny: frozenset[str] = frozenset()):
-        """Document numbers any of ``tokens`` may see, less the documents keyed in ``deny``."""
+    def allowed(self, tokens: frozenset[str], deny: frozenset[str] = frozenset()) -> np.ndarray:
+        """A mask of the documents any of ``tokens`` may see, less those keyed in ``deny``."""
+        cols = self.columns
         docs = self._acl.get(tokens)
         if docs is None:
-            q = wq.Or([wq.Term("acl", t) for t in sorted(tokens)])
-            docs = self._acl[tokens] = frozenset(self.searcher.docs_for_query(q))
+            docs = masks_any((cols.mask("acl", t) for t in sorted(tokens)), cols.size)
+            docs &= cols.live
+            if len(self._acl) > 64:
+                self._acl.clear()
+            self._acl[tokens] = docs
         if not deny:
             return docs
-        denied = set()
+        docs = docs.copy()
         for key in deny:
-            denied.update(self.searcher.docs_for_query(wq.Term("key", key)))
-        return docs - denied if denied & docs else docs
-
-    def facet_rows(self) -> list:
-        """Per document number: [kind, institute, lang, date ordinal, domains, tags, year]."""
-        if self._facets is None:
-            rows: list = []
-            for leaf, offset in self.searcher.leaf_searchers():
-                reader = leaf.reader()
-                assert offset == len(rows)
-                rows.extend(_leaf_facets(reader, str(self.path)))
-            self._facets = rows
-        return self._facets
+            docs[cols.postings("key", key).ids] = False
+        return docs
 
     def expand(self, fieldname: str, prefix: str) -> tuple[str, ...]:
         """Words of ``fieldname`` starting with ``prefix``: the most frequent, at most a few."""
         key = (fieldname, prefix)
         found = self._expansions.get(key)
         if found is None:
-            words = list(islice(self.reader.expand_prefix(fieldname, prefix), MAX_PREFIX_SCAN))
-            words = [w.decode() if isinstance(w, bytes) else w for w in words]
-            if len(words) > MAX_EXPANSION:
-                freq = self.reader.doc_frequency
-                words = heapq.nlargest(MAX_EXPANSION, words, key=lambda w: freq(fieldname, w))
-            found = self._expansions[key] = tuple(sorted(words))
+            leaves = [reader for reader, _offset, _leaf in self.columns.leaves]
+            found = expand(leaves, fieldname, prefix, MAX_EXPANSION, MAX_PREFIX_SCAN)
+            if len(self._expansions) > 1024:
+                self._expansions.clear()
+            self._expansions[key] = found
         return found
 
-    # Compiling the query tree
+    # Evaluating the query tree
 
-    def compile(self, tree: All, highlight: tuple[set, set] | None = None) -> wq.Query:
-        terms, words = highlight if highlight is not None else (set(), set())
-        title_terms: list[str] = []
+    def _evaluate(self, tree: All, within: np.ndarray, plan: _Plan | None) -> np.ndarray:
+        """The documents of ``within`` that match ``tree`` (``plan`` collects what scores)."""
+        matched = within.copy()
+        # Cheap parts first: a phrase checks positions only for what is still left.
+        parts = sorted(tree.include, key=lambda p: isinstance(p, Phrase))
+        for part in parts:
+            if not matched.any():
+                return matched
+            matched &= self._node(part, matched, plan)
+        if tree.exclude and matched.any():
+            for part in tree.exclude:
+                matched &= ~self._node(part, matched, None)
+        return matched
 
-        def node(part) -> wq.Query:
-            if isinstance(part, Words):
-                fieldname = part.field or "body"
-                flat = [t for group in part.groups for t in group]
-                terms.update(flat)
+    def _node(self, part, within: np.ndarray, plan: _Plan | None) -> np.ndarray:
+        cols = self.columns
+        if isinstance(part, Words):
+            fieldname = part.field or "body"
+            flat = [t for group in part.groups for t in group]
+            out = within.copy()
+            for term in flat:
+                out &= cols.mask(fieldname, term)
+            if plan is not None:
+                plan.terms.update(flat)
+                plan.score.extend((fieldname, t) for t in flat)
                 if part.field is None:
-                    title_terms.extend(flat)
-                return wq.And([wq.Term(fieldname, t) for t in flat])
-            if isinstance(part, Phrase):
-                terms.update(part.terms)
-                if part.field is not None:
-                    return wq.And([wq.Term(part.field, t) for t in part.terms])
-                title_terms.extend(part.terms)
-                # Shingles of common pairs narrow the candidates; positions decide.
-                pairs = sorted(shingles(list(part.terms), self.common))
-                phrase = wq.Phrase("body", list(part.terms))
-                return wq.And([*(wq.Term("shingle", s) for s in pairs), phrase])
-            if isinstance(part, Prefix):
-                expanded = self.expand("words", part.prefix)
-                words.update(expanded)
-                if not expanded:
-                    return wq.NullQuery
-                return wq.Or([wq.Term("words", w) for w in expanded])
-            if isinstance(part, Value):
-                return wq.Term(part.field, part.value)
-            if isinstance(part, Everything):
-                return wq.Every()
-            if isinstance(part, Any):
-                return wq.Or([node(p) for p in part.parts])
-            raise TypeError(part)
+                    plan.title.update(flat)
+            return out
+        if isinstance(part, Phrase):
+            terms = list(part.terms)
+            pairs = sorted(shingles(terms, self.common)) if part.field is None else []
+            if plan is not None:
+                plan.terms.update(terms)
+                if part.field is None:
+                    plan.title.update(terms)
+                # A shingle ranks like the phrase itself and is a much shorter list.
+                if pairs:
+                    plan.score.extend(("shingle", p) for p in pairs)
+                else:
+                    plan.score.extend((part.field or "body", t) for t in terms)
+            out = within.copy()
+            for pair in pairs:
+                out &= cols.mask("shingle", pair)
+            if part.field is None and len(terms) == 2 and pairs:
+                return out  # the shingle is the phrase
+            for term in terms:
+                out &= cols.mask(part.field or "body", term)
+            if part.field is not None or len(terms) < 2:
+                return out
+            # The term sequence decides, for the candidates left after every other condition.
+            candidates = np.flatnonzero(out)
+            if len(candidates):
+                out[candidates[~cols.has_sequence(candidates, terms)]] = False
+            return out
+        if isinstance(part, Prefix):
+            expanded = self.expand("words", part.prefix)
+            out = np.zeros(cols.size, dtype=bool)
+            for word in expanded:
+                out |= cols.mask("words", word)
+            out &= within
+            if plan is not None:
+                plan.words.update(expanded)
+                plan.score.extend(("words", w) for w in expanded)
+            return out
+        if isinstance(part, Value):
+            return within & cols.mask(part.field, part.value)
+        if isinstance(part, Everything):
+            return within.copy()
+        if isinstance(part, Any):
+            out = np.zeros(cols.size, dtype=bool)
+            for sub in part.parts:
+                out |= self._node(sub, within, plan)
+            return out
+        raise TypeError(part)
 
-        include = wq.And([node(p) for p in tree.include])
-        negative = [node(p) for p in tree.exclude]
-        # Exclusions are not highlighted.
-        main: wq.Query = include
-        if negative:
-            main = wq.AndNot(include, wq.Or(negative))
-        if title_terms:
-            main = wq.AndMaybe(main, wq.Or([wq.Term("title", t) for t in set(title_terms)]))
-        return main
+    def _base(self, tokens: frozenset[str], filters: Filters, deny: frozenset[str]):
+        """Allowed documents that pass the facet filters and the date range."""
+        cols = self.columns
+        base = self.allowed(tokens, deny)
+        values = filters.values()
+        if values or filters.date_from is not None or filters.date_to is not None:
+            base = base.copy()
+        for name, value in values:
+            base &= cols.mask(name, value)
+        if filters.date_from is not None:
+            base &= cols.date >= filters.date_from
+        if filters.date_to is not None:
+            base &= cols.date <= filters.date_to
+        return base
 
     # Running
 
@@ -474,50 +569,40 @@ class SearchView:
         limit: int = 10,
         deny: frozenset[str] = frozenset(),
     ) -> Matches:
-        terms: set[str] = set()
-        words: set[str] = set()
-        q = self.compile(tree, (terms, words))
-        filter_terms = filters.terms()
-        if filter_terms:
-            q = (
-                wq.And([q, *filter_terms])
-                if not isinstance(q, wq.AndMaybe)
-                else wq.AndMaybe(wq.And([q.a, *filter_terms]), q.b)
-            )
-        allowed = self.allowed(tokens, deny)
-        matched = {d for d in self.searcher.docs_for_query(q) if d in allowed}
-        rows = self.facet_rows()
-        if filters.date_from is not None or filters.date_to is not None:
-            lo = filters.date_from if filters.date_from is not None else 0
-            hi = filters.date_to if filters.date_to is not None else 10**7
-            matched = {d for d in matched if lo <= rows[d][3] <= hi}
-        facets = count_facets(rows, matched)
+        cols = self.columns
+        plan = _Plan()
+        matched = self._evaluate(tree, self._base(tokens, filters, deny), plan)
+        total = int(matched.sum())
+        facets = cols.facet_counts(matched)
         want = offset + limit
-        if not matched or offset >= len(matched):
+        if not total or offset >= total:
             page: list[int] = []
         elif sort == "date":
-            page = heapq.nlargest(want, matched, key=lambda d: (rows[d][3], -d))[offset:]
+            page = cols.top(matched, cols.date, want)[offset:]
         else:
-            results = self.searcher.search(q, filter=matched, limit=want)
-            page = [hit.docnum for hit in results[offset:want]]
+            scores = np.zeros(cols.size, dtype=np.float32)
+            for fieldname, term in dict.fromkeys(plan.score):
+                cols.bm25(scores, fieldname, term, matched)
+            for term in sorted(plan.title):
+                cols.bm25(scores, "title", term, matched)
+            page = cols.top(matched, scores, want)[offset:]
         stored = self.searcher.stored_fields
         return Matches(
-            total=len(matched),
+            total=total,
             hits=[stored(d)["data"] for d in page],
             facets=facets,
-            highlight_terms=frozenset(terms),
-            highlight_words=frozenset(words),
+            highlight_terms=frozenset(plan.terms),
+            highlight_words=frozenset(plan.words),
         )
 
     def count(self, tree: All, tokens: frozenset[str], deny: frozenset[str] = frozenset()) -> int:
-        allowed = self.allowed(tokens, deny)
-        return sum(1 for d in self.searcher.docs_for_query(self.compile(tree)) if d in allowed)
+        return int(self._evaluate(tree, self.allowed(tokens, deny), None).sum())
 
     def visible_word(
         self, word: str, tokens: frozenset[str], deny: frozenset[str] = frozenset()
     ) -> bool:
-        allowed = self.allowed(tokens, deny)
-        return any(d in allowed for d in self.searcher.docs_for_query(wq.Term("words", word)))
+        ids = self.columns.postings("words", word).ids
+        return bool(len(ids)) and bool(self.allowed(tokens, deny)[ids].any())
 
     def spelling_candidates(self, word: str) -> list[str]:
         """Indexed surface words within one or two edits of ``word``, most frequent first."""
@@ -539,44 +624,37 @@ class SearchView:
         deny: frozenset[str] = frozenset(),
     ):
         """Title suggestions: every complete word in the title, the last one as a prefix."""
-        parts: list[wq.Query] = [wq.Term("title", t) for t in complete]
+        cols = self.columns
+        if not complete and not partial:
+            return []
+        matched = self.allowed(tokens, deny).copy()
+        for term in complete:
+            matched &= cols.mask("title", term)
+        expanded: tuple[str, ...] = ()
         if partial:
             expanded = self.expand("title_words", partial)
             if not expanded:
                 return []
-            parts.append(wq.Or([wq.Term("title_words", w) for w in expanded]))
-        if not parts:
+            either = np.zeros(cols.size, dtype=bool)
+            for word in expanded:
+                either |= cols.mask("title_words", word)
+            matched &= either
+        if not matched.any():
             return []
-        allowed = self.allowed(tokens, deny)
-        results = self.searcher.search(wq.And(parts), filter=set(allowed), limit=limit)
-        return [hit.fields()["data"] for hit in results]
+        scores = np.zeros(cols.size, dtype=np.float32)
+        for term in complete:
+            cols.bm25(scores, "title", term, matched)
+        for word in expanded:
+            cols.bm25(scores, "title_words", word, matched)
+        stored = self.searcher.stored_fields
+        return [stored(d)["data"] for d in cols.top(matched, scores, limit)]
 
 
-def _leaf_facets(reader, folder: str) -> list:
-    segment = reader.segment() if hasattr(reader, "segment") else None
-    if segment is None:  # an empty index
-        return []
-    key = (folder, segment.segment_id())
-    with _LEAF_LOCK:
-        rows = _LEAF_FACETS.get(key)
-    if rows is None:
-        column = reader.column_reader("facets")
-        rows = [json.loads(value) if value else ["", "", "", 0, [], [], 0] for value in column]
-        with _LEAF_LOCK:
-            if len(_LEAF_FACETS) > 256:
-                _LEAF_FACETS.clear()
-            _LEAF_FACETS[key] = rows
-    return rows
+@dataclass
+class _Plan:
+    """What a query's positive parts contribute: scored terms and highlighted words."""
 
-
-def count_facets(rows: list, docs: Iterable[int]) -> dict[str, Counter]:
-    docs = list(docs)
-    picked = [rows[d] for d in docs]
-    return {
-        "kind": Counter(r[0] for r in picked),
-        "institute": Counter(r[1] for r in picked),
-        "lang": Counter(r[2] for r in picked),
-        "year": Counter(r[6] for r in picked if r[6]),
-        "domain": Counter(chain.from_iterable(r[4] for r in picked)),
-        "tag": Counter(chain.from_iterable(r[5] for r in picked)),
-    }
+    terms: set[str] = field(default_factory=set)
+    words: set[str] = field(default_factory=set)
+    title: set[str] = field(default_factory=set)
+    score: list[tuple[str, str]] = field(default_factory=list)
