@@ -318,6 +318,11 @@ class Columns:
             lo, hi = np.searchsorted(docs, [offset, offset + leaf.size])
             if lo == hi:
                 continue
+            if "sequence" not in reader.schema:
+                # An index from before the column (until ``search sync`` rebuilds it): every
+                # candidate holds all the words; keep them rather than fail the search.
+                out[lo:hi] = True
+                continue
             column = self._sequences.get(offset)
             if column is None:
                 column = self._sequences[offset] = reader.column_reader("sequence")

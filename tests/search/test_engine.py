@@ -200,3 +200,25 @@ def test_columns_of_an_empty_index(tmp_path):
     matches = view.run(parse("anything").tree, frozenset({"public"}), Filters())
     assert matches.total == 0 and matches.hits == []
     index.close()
+
+
+def test_an_index_without_the_sequence_column_still_answers_phrases(tmp_path):
+    """An index written before the ``sequence`` column (until sync rebuilds it): no error."""
+    from whoosh import index as whoosh_index
+
+    from exchange.search.whoosh_backend import index_fields, schema
+
+    old = schema()
+    old.remove("sequence")
+    folder = tmp_path / "old"
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), old)
+    writer = ix.writer()
+    for n in range(3):
+        fields = index_fields(make_doc(n, random.Random(n)))
+        del fields["sequence"]
+        writer.add_document(**fields)
+    writer.commit()
+    with ix.searcher() as searcher:
+        cols = Columns(searcher, str(folder))
+        assert cols.has_sequence(np.array([0, 2], dtype=np.int32), ["w000", "w001"]).all()
