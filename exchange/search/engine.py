@@ -269,6 +269,7 @@ class Columns:
         }
         self._cache: dict[tuple[str, str], Postings] = {}
         self._sequences: dict[int, object] = {}
+        self._present: dict[tuple[str, str], tuple[int, ...]] = {}
         self._cached_postings = 0
         self._lock = threading.Lock()
 
@@ -282,7 +283,10 @@ class Columns:
             return found
         ids_parts: list[np.ndarray] = []
         weight_parts: list[np.ndarray] = []
-        for reader, offset, _leaf in self.leaves:
+        # A word found by expand() is read only in the segments whose term file holds it.
+        where = self._present.get(key)
+        leaves = self.leaves if where is None else [self.leaves[i] for i in where]
+        for reader, offset, _leaf in leaves:
             ids, weights = read_leaf(reader, fieldname, text)
             if len(ids):
                 ids_parts.append(ids + offset if offset else ids)
@@ -329,6 +333,34 @@ class Columns:
             for i, doc in enumerate(docs[lo:hi].tolist(), start=int(lo)):
                 out[i] = needle in b" " + column[doc - offset] + b" "
         return out
+
+    def expand(self, fieldname: str, prefix: str, limit: int, scan: int) -> tuple[str, ...]:
+        """Terms of ``fieldname`` starting with ``prefix``: the ``limit`` most frequent.
+
+        Each segment's term file is read in order (``scan`` terms at most per segment) and the
+        document frequencies are added up here: asking a multi-segment reader instead looks
+        every term up again in every segment's hash table. Which segments hold each word is
+        remembered, so that its postings are read only there.
+        """
+        frequencies: Counter = Counter()
+        where: dict[bytes, list[int]] = {}
+        for index, (reader, _offset, _leaf) in enumerate(self.leaves):
+            try:
+                for text, info in islice(reader.iter_prefix(fieldname, prefix), scan):
+                    frequencies[text] += info.doc_frequency()
+                    where.setdefault(text, []).append(index)
+            except TermNotFound:
+                continue
+        words = [(t, n) for t, n in frequencies.items() if n]
+        if len(words) > limit:
+            words = heapq.nlargest(limit, words, key=lambda w: (w[1], w[0]))
+        found = []
+        for text, _n in words:
+            word = text.decode() if isinstance(text, bytes) else text
+            if len(self._present) < 65536:
+                self._present[(fieldname, word)] = tuple(where[text])
+            found.append(word)
+        return tuple(sorted(found))
 
     # Facets
 
@@ -392,26 +424,6 @@ class Columns:
 
 
 # --- Expanding prefixes --------------------------------------------------------------------
-
-
-def expand(leaves: list, fieldname: str, prefix: str, limit: int, scan: int) -> tuple[str, ...]:
-    """Terms of ``fieldname`` starting with ``prefix``: the ``limit`` most frequent.
-
-    Each segment's term file is read in order (``scan`` terms at most per segment) and the
-    document frequencies are added up here: asking a multi-segment reader instead looks every
-    term up again in every segment's hash table.
-    """
-    frequencies: Counter = Counter()
-    for reader in leaves:
-        try:
-            for text, info in islice(reader.iter_prefix(fieldname, prefix), scan):
-                frequencies[text] += info.doc_frequency()
-        except TermNotFound:
-            continue
-    words = [(t.decode() if isinstance(t, bytes) else t, n) for t, n in frequencies.items() if n]
-    if len(words) > limit:
-        words = heapq.nlargest(limit, words, key=lambda w: (w[1], w[0]))
-    return tuple(sorted(w for w, _n in words))
 
 
 def masks_any(parts: Iterable[np.ndarray], size: int) -> np.ndarray:

@@ -50,7 +50,7 @@ from whoosh.index import LockError
 from exchange.search import whoosh_bulk
 from exchange.search.analysis import index_terms
 from exchange.search.documents import Analysed, SearchDocument, analyse, stored_data
-from exchange.search.engine import Columns, expand, masks_any
+from exchange.search.engine import Columns, masks_any
 from exchange.search.query import All, Any, Everything, Phrase, Prefix, Value, Words
 
 SCHEMA_VERSION = 4
@@ -457,8 +457,7 @@ class SearchView:
         key = (fieldname, prefix)
         found = self._expansions.get(key)
         if found is None:
-            leaves = [reader for reader, _offset, _leaf in self.columns.leaves]
-            found = expand(leaves, fieldname, prefix, MAX_EXPANSION, MAX_PREFIX_SCAN)
+            found = self.columns.expand(fieldname, prefix, MAX_EXPANSION, MAX_PREFIX_SCAN)
             if len(self._expansions) > 1024:
                 self._expansions.clear()
             self._expansions[key] = found
@@ -523,8 +522,8 @@ class SearchView:
         if isinstance(part, Prefix):
             expanded = self.expand("words", part.prefix)
             out = np.zeros(cols.size, dtype=bool)
-            for word in expanded:
-                out |= cols.mask("words", word)
+            if expanded:
+                out[np.concatenate([cols.postings("words", w).ids for w in expanded])] = True
             out &= within
             if plan is not None:
                 plan.words.update(expanded)
