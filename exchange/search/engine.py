@@ -381,12 +381,6 @@ class Columns:
             "tag": count(self.tag_val[matched[self.tag_doc]]),
         }
 
-    def value_mask(self, facet: str, value) -> np.ndarray:
-        code = CODES.codes.get(value)
-        if code is None:
-            return np.zeros(self.size, dtype=bool)
-        return getattr(self, facet) == code
-
     # Ranking
 
     def bm25(self, scores: np.ndarray, fieldname: str, text: str, within: np.ndarray) -> None:

@@ -63,7 +63,6 @@ COMMON_MIN_SHARE = 0.01
 MAX_EXPANSION = 48
 #: How many words of a prefix are looked at before choosing the most frequent.
 MAX_PREFIX_SCAN = 5000
-FACETS = ("kind", "institute", "lang", "domain", "tag", "year")
 #: A rebuild writes segments of at most this many documents (held in memory until written).
 SEGMENT_DOCS = 50_000
 #: A rebuild of fewer documents than this is written in one process (measured: at 5,000
