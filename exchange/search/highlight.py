@@ -2,8 +2,8 @@
 
 Backend-neutral: matches are found with the same analysis as the index
 (:func:`exchange.search.analysis.analyze`), so a stemmed word (``evaluating`` for a query
-``evaluate``), a Korean noun with its particle (``탈옥을`` for ``탈옥``) or a prefix expansion
-(``evaluation`` for ``eval*``) is marked where it occurs. Only the document the reader is
+``evaluate``), a Korean noun with its particle (``탈옥을`` for ``탈옥``) or any word a prefix
+starts (``evaluation`` for ``eval*``) is marked where it occurs. Only the document the reader is
 allowed to see is ever passed in.
 
 Long texts are not analysed whole: a regular expression built from the query finds candidate
@@ -25,7 +25,7 @@ FRAGMENTS = 2
 ELLIPSIS = "…"
 
 
-def _candidate_re(terms: Iterable[str], words: Iterable[str]) -> re.Pattern | None:
+def _candidate_re(terms: Iterable[str], prefixes: Iterable[str]) -> re.Pattern | None:
     alternatives = set()
     for term in terms:
         if term.isascii() and term.isalpha():
@@ -33,20 +33,21 @@ def _candidate_re(terms: Iterable[str], words: Iterable[str]) -> re.Pattern | No
             alternatives.add(r"\b" + re.escape(term[: max(3, len(term) - 1)]))
         else:
             alternatives.add(re.escape(term))
-    for word in words:
-        alternatives.add(r"\b" + re.escape(word))
+    for prefix in prefixes:
+        alternatives.add(r"\b" + re.escape(prefix))
     if not alternatives:
         return None
     pattern = "|".join(sorted(alternatives, key=len, reverse=True))
     return re.compile(pattern, re.IGNORECASE)
 
 
-def _marked(text: str, terms: frozenset[str], words: frozenset[str]) -> Markup:
+def _marked(text: str, terms: frozenset[str], prefixes: frozenset[str]) -> Markup:
     """Escape ``text`` and wrap each analysed match in <mark>."""
     spans: list[list[int]] = []
+    starts = tuple(prefixes)
     for term in analyze(text):
         raw = text[term.startchar : term.endchar]
-        if term.text in terms or (words and surface_word(raw) in words):
+        if term.text in terms or (starts and surface_word(raw).startswith(starts)):
             if spans and term.startchar <= spans[-1][1]:
                 spans[-1][1] = max(spans[-1][1], term.endchar)
             else:
@@ -61,8 +62,8 @@ def _marked(text: str, terms: frozenset[str], words: frozenset[str]) -> Markup:
     return Markup("").join(out)
 
 
-def mark_title(title: str, terms: frozenset[str], words: frozenset[str]) -> Markup:
-    return _marked(title, terms, words)
+def mark_title(title: str, terms: frozenset[str], prefixes: frozenset[str]) -> Markup:
+    return _marked(title, terms, prefixes)
 
 
 def _snap(text: str, start: int, end: int) -> tuple[int, int]:
@@ -75,12 +76,12 @@ def _snap(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def snippet(text: str, terms: frozenset[str], words: frozenset[str]) -> Markup:
+def snippet(text: str, terms: frozenset[str], prefixes: frozenset[str]) -> Markup:
     """Up to two windows of ``text`` around the matches, marked; the start when none match."""
     text = text or ""
     if not text:
         return Markup("")
-    pattern = _candidate_re(terms, words)
+    pattern = _candidate_re(terms, prefixes)
     windows: list[tuple[int, int]] = []
     seen: set[str] = set()
     if pattern is not None:
@@ -101,7 +102,7 @@ def snippet(text: str, terms: frozenset[str], words: frozenset[str]) -> Markup:
     windows.sort()
     parts = []
     for start, end in windows:
-        fragment = _marked(text[start:end], terms, words)
+        fragment = _marked(text[start:end], terms, prefixes)
         prefix = ELLIPSIS if start > 0 else ""
         suffix = ELLIPSIS if end < len(text) else ""
         parts.append(escape(prefix) + fragment + escape(suffix))

@@ -16,10 +16,11 @@ arrays with GIN indexes), so field filters, facets (``GROUP BY``) and the need-t
 (``acl && :tokens``) are plain SQL. Snippets use the same highlighter as Whoosh over the
 stored text (``ts_headline`` would re-parse text with a configuration that knows no Korean).
 
-Differences from Whoosh, by design: a prefix matches every word it starts (Whoosh keeps the 48
-most frequent), and relevance is ``ts_rank_cd`` rather than BM25F, so the same hits may come
-in another order. The contract tests (tests/search/test_backend_contract.py) hold both to the
-same hits, counts and facets.
+Differences from Whoosh, by design: a prefix of four letters or more matches every word it
+starts (Whoosh keeps the 48 most frequent; for three letters it too finds them all), and
+relevance is ``ts_rank_cd`` rather than BM25F, so the same hits may come in another order.
+The contract tests (tests/search/test_backend_contract.py) hold both to the same hits, counts
+and facets.
 """
 
 from __future__ import annotations
@@ -210,7 +211,7 @@ class PostgresView:
     """Queries over ``search_documents`` for one reader (same methods as SearchView)."""
 
     def compile(self, tree: All, highlight: tuple[set, set] | None = None) -> _Compiled:
-        terms, words = highlight if highlight is not None else (set(), set())
+        terms, prefixes = highlight if highlight is not None else (set(), set())
         rank_parts: list[str] = []
 
         def node(part):
@@ -232,7 +233,7 @@ class PostgresView:
                     rank_parts.append(expression)
                 return T.c.tsv.op("@@")(_tsquery(expression))
             if isinstance(part, Prefix):
-                words.update(self._expansions(part.prefix))
+                prefixes.add(part.prefix)
                 return T.c.tsv.op("@@")(_tsquery(_lexeme("w:" + part.prefix) + ":*"))
             if isinstance(part, Value):
                 if part.field in ("tag", "domain"):
@@ -252,15 +253,6 @@ class PostgresView:
         if tree.exclude:
             include = and_(include, not_(or_(*(node(p) for p in tree.exclude))))
         return _Compiled(include, " | ".join(f"({r})" for r in rank_parts))
-
-    def _expansions(self, prefix: str) -> list[str]:
-        """Surface words starting with ``prefix`` (for highlighting only)."""
-        rows = db.session.scalars(
-            select(SearchWord.word)
-            .where(SearchWord.word.like(prefix.replace("%", r"\%").replace("_", r"\_") + "%"))
-            .limit(200)
-        )
-        return list(rows)
 
     @staticmethod
     def _visible(tokens: frozenset[str], deny: frozenset[str]):
@@ -299,8 +291,8 @@ class PostgresView:
         deny: frozenset[str] = frozenset(),
     ) -> Matches:
         terms: set[str] = set()
-        words: set[str] = set()
-        compiled = self.compile(tree, (terms, words))
+        prefixes: set[str] = set()
+        compiled = self.compile(tree, (terms, prefixes))
         where = and_(compiled.condition, self._visible(tokens, deny), *self._filters(filters))
         facets, total = self._facets(where)
         hits: list[dict] = []
@@ -314,7 +306,7 @@ class PostgresView:
                 )
                 query = query.order_by(rank.desc(), T.c.key)
             hits = list(db.session.scalars(query.offset(offset).limit(limit)))
-        return Matches(total, hits, facets, frozenset(terms), frozenset(words))
+        return Matches(total, hits, facets, frozenset(terms), frozenset(prefixes))
 
     @staticmethod
     def _facets(where) -> tuple[dict[str, Counter], int]:

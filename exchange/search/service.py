@@ -289,6 +289,7 @@ def _visible_hits(user, matches: Matches) -> list[Hit]:
     """Hits the reader may see now, by the database (the index may lag a moment behind)."""
     visible = _visible_keys(user, _ids_by_entity(matches.hits))
     hits = []
+    terms, prefixes = matches.highlight_terms, matches.highlight_prefixes
     for data in matches.hits:
         if data["key"] not in visible:
             continue
@@ -297,8 +298,8 @@ def _visible_hits(user, matches: Matches) -> list[Hit]:
                 key=data["key"],
                 entity=data["entity"],
                 kind=data["kind"],
-                title=mark_title(data["title"], matches.highlight_terms, matches.highlight_words),
-                snippet=snippet(data["text"], matches.highlight_terms, matches.highlight_words),
+                title=mark_title(data["title"], terms, prefixes),
+                snippet=snippet(data["text"], terms, prefixes),
                 url=url_for(ENDPOINTS[data["entity"]], slug=data["slug"]),
                 institute=data["institute"],
                 language=data["language"],

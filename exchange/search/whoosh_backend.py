@@ -14,8 +14,10 @@ cheaper than positions in every posting), plus word-pair *shingles* of frequent 
 (:data:`COMMON_TERMS` most frequent in a sample, chosen when a generation is built and stored
 with it), so that a phrase of common words -- the slow case -- is one short posting list; the
 distinct surface words,
-on which a prefix (``eval*``) is expanded to at most :data:`MAX_EXPANSION` terms, the most
-frequent first, and from which spelling suggestions come; exact values for facets and field
+from which spelling suggestions come and on which a prefix (``eval*``) of four letters or
+more is expanded to at most :data:`MAX_EXPANSION` words, the most frequent first; the first
+three letters of each surface word (``lead``: a three-letter prefix, which starts hundreds of
+words, is one posting list and finds them all); exact values for facets and field
 filters; the ACL tokens of the access policy; and a compact column per document with its facet
 values and field lengths. Queries do not go through Whoosh's matchers: :mod:`.engine` reads the
 posting lists into arrays and evaluates, counts and ranks with whole-array operations.
@@ -53,13 +55,16 @@ from exchange.search.documents import Analysed, SearchDocument, analyse, stored_
 from exchange.search.engine import Columns, masks_any
 from exchange.search.query import All, Any, Everything, Phrase, Prefix, Value, Words
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
+#: A prefix of this many letters is one posting list: the ``lead`` field holds the first
+#: ``LEAD`` letters of each of a document's surface words (edge n-grams, one length only).
+LEAD = 3
 #: How many of the most frequent terms get shingles, and the sample they are chosen from.
 COMMON_TERMS = 500
 COMMON_SAMPLE = 5000
 #: A term must be in at least this share of the sampled documents to count as common.
 COMMON_MIN_SHARE = 0.01
-#: A prefix expands to at most this many words (the most frequent ones).
+#: A longer prefix expands to at most this many words (the most frequent ones).
 MAX_EXPANSION = 48
 #: How many words of a prefix are looked at before choosing the most frequent.
 MAX_PREFIX_SCAN = 5000
@@ -91,6 +96,7 @@ def schema() -> Schema:
         model=TEXT(analyzer=terms, phrase=False),
         shingle=KEYWORD(scorable=True),
         words=KEYWORD(scorable=True),
+        lead=KEYWORD(scorable=True),
         title_words=KEYWORD(scorable=True),
         facets=COLUMN(VarBytesColumn()),
         sequence=COLUMN(VarBytesColumn()),
@@ -109,6 +115,17 @@ def shingles(terms: list[str], common: frozenset[str]) -> set[str]:
     vocabulary (Whoosh pays per distinct term when it writes a segment).
     """
     return {f"{a}_{b}" for a, b in pairwise(terms) if a in common and b in common}
+
+
+def leads(words: Iterable[str]) -> list[str]:
+    """The first :data:`LEAD` letters of each word long enough (repeated: a prefix's weight
+    in a document is how many of its distinct words start with it).
+
+    A 3-letter prefix is the expensive one: it starts hundreds of words, and reading each
+    word's postings cost more than 50 ms at 50,000 documents (``bench/README.md``, "Search").
+    As one term of its own it is one posting list, and it finds every word it starts.
+    """
+    return [w[:LEAD] for w in words if len(w) >= LEAD]
 
 
 def choose_common(
@@ -169,6 +186,7 @@ def index_fields(
         "model": " ".join(terms.model),
         "shingle": " ".join(shingles(terms.body, common)),
         "words": " ".join(terms.words),
+        "lead": " ".join(leads(terms.words)),
         "title_words": " ".join(terms.title_words),
         "facets": json.dumps(facets, separators=(",", ":")).encode(),
         "sequence": body.encode(),
@@ -413,7 +431,7 @@ class Matches:
     hits: list[dict]  # the stored data of the requested page, in order
     facets: dict[str, Counter]
     highlight_terms: frozenset[str]
-    highlight_words: frozenset[str]
+    highlight_prefixes: frozenset[str]  # every word starting with one of them is marked
 
 
 class SearchView:
@@ -431,6 +449,8 @@ class SearchView:
         self.columns = Columns(searcher, str(path))
         self._acl: dict[frozenset[str], np.ndarray] = {}
         self._expansions: dict[tuple[str, str], tuple[str, ...]] = {}
+        # An index from before the field (until ``search sync`` rebuilds it) expands instead.
+        self.has_leads = "lead" in self.reader.schema
 
     # Caches
 
@@ -519,13 +539,18 @@ class SearchView:
                 out[candidates[~cols.has_sequence(candidates, terms)]] = False
             return out
         if isinstance(part, Prefix):
+            if plan is not None:
+                plan.prefixes.add(part.prefix)
+            if len(part.prefix) == LEAD and self.has_leads:
+                if plan is not None:
+                    plan.score.append(("lead", part.prefix))
+                return within & cols.mask("lead", part.prefix)
             expanded = self.expand("words", part.prefix)
             out = np.zeros(cols.size, dtype=bool)
             if expanded:
                 out[np.concatenate([cols.postings("words", w).ids for w in expanded])] = True
             out &= within
             if plan is not None:
-                plan.words.update(expanded)
                 plan.score.extend(("words", w) for w in expanded)
             return out
         if isinstance(part, Value):
@@ -590,7 +615,7 @@ class SearchView:
             hits=[stored(d)["data"] for d in page],
             facets=facets,
             highlight_terms=frozenset(plan.terms),
-            highlight_words=frozenset(plan.words),
+            highlight_prefixes=frozenset(plan.prefixes),
         )
 
     def count(self, tree: All, tokens: frozenset[str], deny: frozenset[str] = frozenset()) -> int:
@@ -653,6 +678,6 @@ class _Plan:
     """What a query's positive parts contribute: scored terms and highlighted words."""
 
     terms: set[str] = field(default_factory=set)
-    words: set[str] = field(default_factory=set)
+    prefixes: set[str] = field(default_factory=set)
     title: set[str] = field(default_factory=set)
     score: list[tuple[str, str]] = field(default_factory=list)

@@ -121,7 +121,9 @@ def test_postings_skip_deleted_documents(corpus):
         '"w000 w001 w000"',  # three words: shingles, then positions
         '"w001 w000" -"w000 w002"',
         '"zeta w000"',
-        "w00*",
+        "w00*",  # three letters: one ``lead`` posting list
+        "w01* -w000",
+        "w003*",  # four letters: expanded to the words it starts
         "w003 -w000",
         "w005 OR w030",
         "tag:tag3 w001",
@@ -145,6 +147,8 @@ def test_searches_match_a_brute_force_evaluation(corpus, query):
             '"w001 w000" -"w000 w002"': " w001 w000 " in f" {doc.text} "
             and " w000 w002 " not in f" {doc.text} ",
             "w00*": any(w.startswith("w00") for w in words),
+            "w01* -w000": any(w.startswith("w01") for w in words) and "w000" not in words,
+            "w003*": any(w.startswith("w003") for w in words),
             "w003 -w000": "w003" in words and "w000" not in words,
             "w005 OR w030": "w005" in words or "w030" in words,
             "tag:tag3 w001": "tag3" in doc.tags and "w001" in words,
@@ -222,3 +226,71 @@ def test_an_index_without_the_sequence_column_still_answers_phrases(tmp_path):
     with ix.searcher() as searcher:
         cols = Columns(searcher, str(folder))
         assert cols.has_sequence(np.array([0, 2], dtype=np.int32), ["w000", "w001"]).all()
+
+
+def _prefix_doc(n: int, text: str) -> SearchDocument:
+    return SearchDocument(
+        entity="page",
+        object_id=n,
+        kind="page",
+        title=f"note {n}",
+        text=text,
+        slug=f"p-{n}",
+        institute="KR-AISI",
+        language="en",
+        date=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=n),
+        acl=frozenset({"public"}),
+    )
+
+
+def test_a_three_letter_prefix_finds_every_word_it_starts(tmp_path):
+    """More words start with ``pro`` than a prefix expands to: all of them are found, the
+    document with more of them ranks first, and every such word is marked in snippets."""
+    from exchange.search.highlight import snippet
+    from exchange.search.whoosh_backend import MAX_EXPANSION
+
+    suffixes = [f"{a}{b}" for a in "bcdfghjklm" for b in "aeiou"][: MAX_EXPANSION + 12]
+    docs = [_prefix_doc(n, f"pro{s} rest") for n, s in enumerate(suffixes)]
+    docs.append(_prefix_doc(len(docs), "probe protocol provenance rest"))
+    docs.append(_prefix_doc(len(docs), "unrelated approach rest"))  # "pro" inside a word
+    index = WhooshIndex(tmp_path / "index")
+    index.rebuild([docs])
+    view = index.view()
+    matches = view.run(parse("pro*").tree, frozenset({"public"}), Filters(), limit=100)
+    assert matches.total == len(docs) - 1
+    assert {h["key"] for h in matches.hits} == {d.key for d in docs[:-1]}
+    assert matches.hits[0]["text"] == "probe protocol provenance rest"
+    assert matches.highlight_prefixes == {"pro"}
+    marked = str(snippet(docs[-2].text, matches.highlight_terms, matches.highlight_prefixes))
+    assert marked.count("<mark>") == 3
+    other = str(snippet(docs[-1].text, matches.highlight_terms, matches.highlight_prefixes))
+    assert "approach" in other and "<mark>" not in other
+    # Four letters and more: the words the prefix starts, by expansion.
+    longer = view.run(parse("prot*").tree, frozenset({"public"}), Filters())
+    assert [h["text"] for h in longer.hits] == ["probe protocol provenance rest"]
+    index.close()
+
+
+def test_an_index_without_the_lead_field_still_answers_prefixes(tmp_path):
+    """An index from before ``lead`` (until sync rebuilds it) expands three letters too."""
+    from whoosh import index as whoosh_index
+
+    from exchange.search.whoosh_backend import SearchView, index_fields, schema
+
+    old = schema()
+    old.remove("lead")
+    folder = tmp_path / "old"
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), old)
+    writer = ix.writer()
+    texts = ["probe rest", "protocol rest", "other rest"]
+    for n, text in enumerate(texts):
+        fields = index_fields(_prefix_doc(n, text))
+        del fields["lead"]
+        writer.add_document(**fields)
+    writer.commit()
+    view = SearchView(folder, ix.searcher())
+    assert not view.has_leads
+    matches = view.run(parse("pro*").tree, frozenset({"public"}), Filters())
+    assert sorted(h["text"] for h in matches.hits) == texts[:2]
+    view.searcher.close()
