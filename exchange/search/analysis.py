@@ -373,6 +373,29 @@ def _word_term(raw: str) -> tuple[str, str] | None:
     return word, _stem_word(word)
 
 
+def marked_terms(text: str) -> list[tuple[str, str | None, int, int]]:
+    """``(term, surface word, start, end)`` of each index term of ``text``, for snippets.
+
+    The terms and offsets of :func:`analyze`, with each word's surface word (None for a
+    Hangul or CJK gram); a word run costs one cached look-up (:func:`_word_term`).
+    """
+    out: list[tuple[str, str | None, int, int]] = []
+    prev_end = None
+    for m in _RUN_RE.finditer(text):
+        kind = m.lastgroup or WORD
+        start, end = m.span()
+        if kind == WORD:
+            pair = _word_term(m.group())
+            if pair is not None:
+                out.append((pair[1], pair[0], start, end))
+        else:
+            attached = prev_end is not None and _SPACE_RE.search(text, prev_end, start) is None
+            run = _Run(kind, m.group(), start, end, attached)
+            out.extend((gram, None, gs, ge) for gram, gs, ge in _run_grams(run, False))
+        prev_end = end
+    return out
+
+
 def surface_word(raw: str) -> str:
     """A word run as prefix search and spelling see it: NFKC, lower-case, unstemmed."""
     return _normalize_word(raw)

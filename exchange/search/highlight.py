@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 from markupsafe import Markup, escape
 
-from exchange.search.analysis import analyze, surface_word
+from exchange.search.analysis import marked_terms
 
 WINDOW = 220
 BEFORE = 70
@@ -45,13 +45,12 @@ def _marked(text: str, terms: frozenset[str], prefixes: frozenset[str]) -> Marku
     """Escape ``text`` and wrap each analysed match in <mark>."""
     spans: list[list[int]] = []
     starts = tuple(prefixes)
-    for term in analyze(text):
-        raw = text[term.startchar : term.endchar]
-        if term.text in terms or (starts and surface_word(raw).startswith(starts)):
-            if spans and term.startchar <= spans[-1][1]:
-                spans[-1][1] = max(spans[-1][1], term.endchar)
+    for term, word, start, end in marked_terms(text):
+        if term in terms or (starts and word is not None and word.startswith(starts)):
+            if spans and start <= spans[-1][1]:
+                spans[-1][1] = max(spans[-1][1], end)
             else:
-                spans.append([term.startchar, term.endchar])
+                spans.append([start, end])
     out = []
     last = 0
     for start, end in spans:

@@ -22,9 +22,11 @@ from exchange.search.analysis import (
     analyze,
     analyzer,
     index_terms,
+    marked_terms,
     query_terms,
     stem,
     strip_korean_suffix,
+    surface_word,
     text_field,
     tokens,
 )
@@ -237,6 +239,23 @@ def test_positions_and_offsets_equal_analyze():
             for t in analyzer()(text, positions=True, chars=True, mode="index")
         ]
         assert got == [tuple(t) for t in analyze(text)], text
+
+
+def test_marked_terms_equal_analyze_with_surface_words():
+    """The snippet marker's terms and offsets are analyze()'s; words carry their surface."""
+    for text in CORPUS:
+        got = marked_terms(text)
+        assert [(t, s, e) for t, _w, s, e in got] == [
+            (t.text, t.startchar, t.endchar) for t in analyze(text)
+        ], text
+        for _term, word, start, end in got:
+            if word is not None:
+                assert word == surface_word(text[start:end])
+    assert marked_terms("Evaluating 탈옥을") == [
+        ("evalu", "evaluating", 0, 10),
+        ("탈옥", None, 11, 13),
+        ("옥을", None, 12, 14),
+    ]
 
 
 def test_offsets_point_at_the_term_in_the_text():
