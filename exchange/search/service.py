@@ -17,7 +17,7 @@ from datetime import date, datetime
 
 from flask import url_for
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from exchange import access
 from exchange.db import utcnow
@@ -222,28 +222,41 @@ def search(user, req: SearchRequest, hints: list[Hint] | None = None) -> SearchR
     return response
 
 
+_VISIBLE_IDS: dict[tuple[type, bool], object] = {}
+
+
+def _visible_ids(user, model, ids: list[int]):
+    """The ``ids`` of ``model`` rows that ``user`` may see now (the access policy in SQL).
+
+    The statement is built once per model and kind of reader, with the reader's institute
+    and the time as bind parameters (building the policy's condition cost more than running
+    it, on every search).
+    """
+    institute = user.institute_id if access.is_signed_in(user) else None
+    if access.is_signed_in(user) and institute is None:  # no institute: the policy as is
+        condition = access.visibility_filter(user, model)
+        return db.session.scalars(select(model.id).where(model.id.in_(ids), condition))
+    key = (model, institute is not None)
+    statement = _VISIBLE_IDS.get(key)
+    if statement is None:
+        reader = bindparam("institute") if institute is not None else None
+        statement = _VISIBLE_IDS[key] = select(model.id).where(
+            model.id.in_(bindparam("ids", expanding=True)),
+            access.visibility_condition(model, reader, bindparam("now")),
+        )
+    params = {"ids": ids, "now": utcnow()}
+    if institute is not None:
+        params["institute"] = institute
+    return db.session.scalars(statement, params)
+
+
 def _visible_keys(user, ids: dict[str, list[int]]) -> set[str]:
     """The keys among ``ids`` (per entity) that ``user`` may see now, by the database."""
     visible: set[str] = set()
     if ids.get("page"):
-        visible |= {
-            f"page:{i}"
-            for i in db.session.scalars(
-                select(Page.id).where(
-                    Page.id.in_(ids["page"]), access.visibility_filter(user, Page)
-                )
-            )
-        }
+        visible |= {f"page:{i}" for i in _visible_ids(user, Page, ids["page"])}
     if ids.get("record"):
-        visible |= {
-            f"record:{i}"
-            for i in db.session.scalars(
-                select(EvaluationRecord.id).where(
-                    EvaluationRecord.id.in_(ids["record"]),
-                    access.visibility_filter(user, EvaluationRecord),
-                )
-            )
-        }
+        visible |= {f"record:{i}" for i in _visible_ids(user, EvaluationRecord, ids["record"])}
     if ids.get("program"):
         visible |= {
             f"program:{p.id}"
