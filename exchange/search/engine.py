@@ -26,7 +26,7 @@ import heapq
 import json
 import math
 import threading
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import islice
@@ -42,7 +42,8 @@ B = 0.75
 #: Facet column layout: kind, institute, lang, date ordinal, domains, tags, year,
 #: body length, title length (in terms).
 EMPTY_ROW = ["", "", "", 0, [], [], 0, 0, 0]
-#: How many posting lists a searcher keeps decoded, and how many postings at most.
+#: How many posting lists a searcher keeps decoded, and how many postings at most (the
+#: least recently used go first).
 CACHE_LISTS = 512
 CACHE_POSTINGS = 2_000_000
 
@@ -267,7 +268,7 @@ class Columns:
             "body": max(float(self.body_len[self.live].sum()) / live_count, 1.0),
             "title": max(float(self.title_len[self.live].sum()) / live_count, 1.0),
         }
-        self._cache: dict[tuple[str, str], Postings] = {}
+        self._cache: OrderedDict[tuple[str, str], Postings] = OrderedDict()
         self._sequences: dict[int, object] = {}
         self._present: dict[tuple[str, str], tuple[int, ...]] = {}
         self._cached_postings = 0
@@ -280,6 +281,9 @@ class Columns:
         key = (fieldname, text)
         found = self._cache.get(key)
         if found is not None:
+            with self._lock:
+                if key in self._cache:
+                    self._cache.move_to_end(key)
             return found
         ids_parts: list[np.ndarray] = []
         weight_parts: list[np.ndarray] = []
@@ -298,11 +302,15 @@ class Columns:
             weights = np.concatenate(weight_parts) if len(weight_parts) > 1 else weight_parts[0]
             found = Postings(ids, weights, int(self.live[ids].sum()))
         with self._lock:
-            if len(self._cache) >= CACHE_LISTS or self._cached_postings > CACHE_POSTINGS:
-                self._cache.clear()
-                self._cached_postings = 0
-            self._cache[key] = found
-            self._cached_postings += len(found.ids)
+            if key not in self._cache:
+                self._cache[key] = found
+                self._cached_postings += len(found.ids)
+            # The least recently used lists go first (the newest one always stays).
+            while len(self._cache) > 1 and (
+                len(self._cache) > CACHE_LISTS or self._cached_postings > CACHE_POSTINGS
+            ):
+                _key, old = self._cache.popitem(last=False)
+                self._cached_postings -= len(old.ids)
         return found
 
     def mask(self, fieldname: str, text: str) -> np.ndarray:

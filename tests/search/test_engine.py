@@ -294,3 +294,22 @@ def test_an_index_without_the_lead_field_still_answers_prefixes(tmp_path):
     matches = view.run(parse("pro*").tree, frozenset({"public"}), Filters())
     assert sorted(h["text"] for h in matches.hits) == texts[:2]
     view.searcher.close()
+
+
+def test_posting_cache_drops_the_least_recently_used_lists(corpus, monkeypatch):
+    from exchange.search import engine
+
+    _index, view, _docs = corpus
+    cols = Columns(view.searcher, str(view.path))
+    monkeypatch.setattr(engine, "CACHE_LISTS", 3)
+    first = cols.postings("body", "w001")
+    cols.postings("body", "w002")
+    cols.postings("body", "w003")
+    assert cols.postings("body", "w001") is first  # a hit: now the most recent
+    cols.postings("body", "w004")
+    assert list(cols._cache) == [("body", "w003"), ("body", "w001"), ("body", "w004")]
+    assert cols._cached_postings == sum(len(p.ids) for p in cols._cache.values())
+    monkeypatch.setattr(engine, "CACHE_POSTINGS", len(first.ids))
+    cols.postings("body", "w005")
+    assert list(cols._cache) == [("body", "w005")]  # over the postings bound: only the newest
+    assert cols._cached_postings == len(cols._cache[("body", "w005")].ids)
