@@ -88,6 +88,9 @@ class Config:
     RATELIMIT_EMAIL_PER_ADDRESS = "10 per hour"
     # Prepended to every limiter key: lets several deployments (or test runs) share one Redis.
     RATELIMIT_KEY_PREFIX = ""
+    # Redis unreachable: each process counts the same limits in memory (and logs it) until
+    # Redis answers again, instead of failing every limited request with a 500.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 
     # Request logs: one line per request on the "exchange.request" logger, "json" (for log
     # collectors) or "text" (for people); every response carries an X-Request-ID either way.

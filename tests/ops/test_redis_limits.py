@@ -116,3 +116,13 @@ def test_in_memory_limits_are_per_process(start_server):
     assert [fail_sign_in(first, email) for _ in range(5)] == [200] * 5
     assert fail_sign_in(first, email) == 429
     assert fail_sign_in(second, email) == 200
+
+
+def test_an_unreachable_redis_falls_back_to_limits_in_memory(start_server):
+    """Redis down (nothing listens on the port): sign-in still answers, never a 500, and the
+    limit is still applied, counted by the process until Redis is back."""
+    base = start_server("redis://127.0.0.1:9/0", "down")
+    email = "someone@kr.example"
+    assert [fail_sign_in(base, email) for _ in range(5)] == [200] * 5
+    assert fail_sign_in(base, email) == 429
+    assert fail_sign_in(base, "other@kr.example") == 200
