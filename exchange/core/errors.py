@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -56,7 +56,14 @@ def render_error(error: HTTPException):
 
 
 def handle_unexpected(error: Exception):
-    log.exception("unhandled error on %s %s", request.method, request.path)
+    # The request id (X-Request-ID, also on the request log line) ties the trace to the
+    # request someone reports.
+    log.exception(
+        "unhandled error on %s %s (request id %s)",
+        request.method,
+        request.path,
+        g.get("request_id", "-"),
+    )
     from exchange.extensions import db
 
     db.session.rollback()  # a failed statement must not break the error page's own queries

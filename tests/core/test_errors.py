@@ -55,6 +55,17 @@ def test_error_pages(error_app, code, language):
     assert "Traceback" not in page and "secret internals" not in page
 
 
+def test_an_unhandled_error_is_logged_with_the_request_id(error_app, caplog):
+    client = error_app.test_client()
+    with caplog.at_level("ERROR", logger="exchange.core.errors"):
+        response = client.get("/boom/500", headers={"X-Request-ID": "report-4711"})
+    assert response.status_code == 500
+    assert response.headers["X-Request-ID"] == "report-4711"
+    (record,) = [r for r in caplog.records if r.name == "exchange.core.errors"]
+    assert "GET /boom/500 (request id report-4711)" in record.getMessage()
+    assert record.exc_info and "secret internals" in str(record.exc_info[1])
+
+
 def test_real_405_and_413(error_app):
     client = error_app.test_client()
     assert client.post("/").status_code == 405
