@@ -63,6 +63,8 @@ def configure_extensions(app: Flask) -> None:
     from exchange.accounts.views import load_user, unauthorized
     from exchange.core import errors, security
     from exchange.core.i18n import install_date_filters, install_template_gettext, select_locale
+    from exchange.core.layout import install_layout
+    from exchange.core.templating import install_template_context
     from exchange.extensions import babel, csrf, db, init_limiter, login_manager, migrate
     from exchange.notifications.outbox import install_session_hooks
 
@@ -72,6 +74,8 @@ def configure_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     install_template_gettext(app)
     install_date_filters(app)
+    install_layout(app)
+    install_template_context(app)
     init_limiter(app)
     login_manager.init_app(app)
     login_manager.session_protection = "basic"

@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy import and_, false, not_, or_, true
+from werkzeug.local import LocalProxy
 
 from exchange.accounts.models import Institute, Role, User
 from exchange.db import utcnow
@@ -57,12 +58,20 @@ def coordinator_token(institute_id: int) -> str:
     return f"coord:{institute_id}"
 
 
+def _unproxied(user):
+    """The user behind Flask-Login's ``current_user``: each attribute read through the proxy
+    looks the user up again (a few context-local look-ups), and a policy reads several."""
+    return user._get_current_object() if isinstance(user, LocalProxy) else user
+
+
 def is_signed_in(user) -> bool:
     """True for an authenticated, active account (anonymous visitors and None are not)."""
+    user = _unproxied(user)
     return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
 
 
 def has_role(user, role: Role) -> bool:
+    user = _unproxied(user)
     return is_signed_in(user) and user.has_role(role)
 
 
@@ -72,6 +81,7 @@ def is_admin(user) -> bool:
 
 def acl_tokens(user) -> frozenset[str]:
     """Return the ACL tokens a user holds; search filters documents on these."""
+    user = _unproxied(user)
     if not is_signed_in(user):
         return frozenset({PUBLIC_TOKEN})
     tokens = {PUBLIC_TOKEN, NETWORK_TOKEN, institute_token(user.institute_id)}
@@ -108,6 +118,7 @@ def can_view(user, obj: Guarded, now: datetime | None = None) -> bool:
 
 def can_edit(user, obj: Guarded, now: datetime | None = None) -> bool:
     """May ``user`` change ``obj``? Members of the owning institute who can see it."""
+    user = _unproxied(user)
     return (
         is_signed_in(user)
         and obj.owner_institute_id == user.institute_id
@@ -122,6 +133,7 @@ def can_administer(user) -> bool:
 
 def can_manage_institute(user, institute: Institute | int | None) -> bool:
     """May ``user`` invite to and manage the members of ``institute``?"""
+    user = _unproxied(user)
     if institute is None or not is_signed_in(user):
         return False
     institute_id = institute if isinstance(institute, int) else institute.id
@@ -184,7 +196,9 @@ def visibility_condition(model, institute_id, now):
             published,
             open_now,
             or_(
-                model.visibility.in_([Visibility.PUBLIC.value, Visibility.NETWORK.value]),
+                # Not IN (...): a literal IN list is rendered again on every execution.
+                model.visibility == Visibility.PUBLIC.value,
+                model.visibility == Visibility.NETWORK.value,
                 and_(model.visibility == Visibility.INSTITUTES.value, listed),
             ),
         ),

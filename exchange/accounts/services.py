@@ -9,7 +9,7 @@ from functools import cache
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import lazyload, undefer
 
 from exchange.accounts import passwords
 from exchange.accounts.errors import ServiceError
@@ -273,14 +273,17 @@ def set_locale(user: User, locale: str) -> None:
 
 @cache
 def _session_user_query():
-    """The user with their roles and institute, which every page needs, in one query.
+    """The user with their roles (as ``User.role_names``), which every page needs, in one row.
 
-    Built once: a statement that is run again skips SQLAlchemy's cache-key work.
+    Not the role rows themselves nor the institute: building those objects cost more than the
+    user (a joined collection also needs de-duplicating); the few pages that show the
+    institute load it when they ask. Built once: a statement that is run again skips
+    SQLAlchemy's cache-key work.
     """
     return (
         select(User)
         .where(User.id == bindparam("user_id"))
-        .options(joinedload(User.role_rows), joinedload(User.institute))
+        .options(undefer(User.role_names), lazyload(User.role_rows))
     )
 
 
@@ -290,7 +293,7 @@ def load_session_user(session_id: str) -> User | None:
     if not (user_id.isdigit() and version.isdigit()):
         return None
     params = {"user_id": int(user_id)}
-    user = db.session.scalars(_session_user_query(), params).unique().one_or_none()
+    user = db.session.scalars(_session_user_query(), params).one_or_none()
     if user is None or user.session_version != int(version) or not user.is_active:
         return None
     return user

@@ -9,6 +9,7 @@ from flask_login import current_user
 from exchange.accounts import services as account_services
 from exchange.core import bp
 from exchange.core.urls import safe_next
+from exchange.extensions import csrf
 
 SECTIONS = {
     "wiki": (
@@ -49,8 +50,17 @@ def home():
 
 
 @bp.post("/language")
+@csrf.exempt
 def set_language():
-    """Switch the interface language; remembered on the account when signed in."""
+    """Switch the interface language; remembered on the account when signed in.
+
+    The switch is on every page, and a CSRF token in it would give every visitor a session
+    cookie just for reading. So a visitor who is not signed in switches without one: a forged
+    request could only change the language of that visitor's own session. A signed-in user's
+    choice is saved on the account: their form carries a token, and it is checked here.
+    """
+    if current_user.is_authenticated:
+        csrf.protect()
     locale = request.form.get("locale", "")
     if locale in current_app.config["LANGUAGES"]:
         session["locale"] = locale

@@ -7,7 +7,7 @@ from functools import cache
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select, update
 
-from exchange.db import read_rows, utcnow
+from exchange.db import Prepared, read_rows, utcnow
 from exchange.extensions import db
 from exchange.notifications.models import Notification
 
@@ -71,8 +71,10 @@ def notice_text(kind: str, params: dict) -> str:
 @cache
 def _unread_count_query():
     """COUNT over the (user_id, read_at) index; built once, since every page shows it."""
-    return select(func.count(Notification.id)).where(
-        Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None)
+    return Prepared(
+        select(func.count(Notification.id)).where(
+            Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None)
+        )
     )
 
 

@@ -52,6 +52,7 @@ def open_notification(notice_id: int):
 
 @bp.app_context_processor
 def inject_unread_count():
-    if has_request_context() and current_user.is_authenticated:
-        return {"unread_notifications": services.unread_count(current_user)}
+    user = current_user._get_current_object() if has_request_context() else None
+    if user is not None and user.is_authenticated:
+        return {"unread_notifications": services.unread_count(user)}
     return {"unread_notifications": 0}

@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from exchange import access
 from exchange.accounts.models import Institute, User
-from exchange.db import read_rows, utcnow
+from exchange.db import Prepared, read_rows, utcnow
 from exchange.extensions import db
 from exchange.wiki.models import (
     Attachment,
@@ -153,7 +153,7 @@ def _page_row_query():
 
     author = aliased(User)
     translation = aliased(Page)
-    return (
+    return Prepared(
         select(
             Page.id,
             Page.slug,
@@ -198,7 +198,7 @@ def _page_row_query():
 
 @cache
 def _allowed_institutes_query():
-    return (
+    return Prepared(
         select(Institute.id, Institute.code)
         .join(page_institutes, page_institutes.c.institute_id == Institute.id)
         .where(page_institutes.c.page_id == bindparam("page_id"))
@@ -212,8 +212,9 @@ def load_page_row(slug: str):
     The same policy decides: a page the reader may not see (``access.can_view``) and a missing
     page answer 404, an old address of a renamed page redirects (through ``load_page``).
     """
-    signed_in = access.is_signed_in(current_user)
-    params = {"slug": slug, "user_id": current_user.id if signed_in else None}
+    reader = current_user._get_current_object()
+    signed_in = access.is_signed_in(reader)
+    params = {"slug": slug, "user_id": reader.id if signed_in else None}
     row = read_rows(db.session, _page_row_query(), params).one_or_none()
     if row is None:
         load_page(slug)  # an old address redirects; a missing or hidden page is 404
@@ -254,7 +255,7 @@ def load_page_row(slug: str):
         else []
     )
     page._translation_of = page._translations = None
-    if not access.can_view(current_user, page):
+    if not access.can_view(reader, page):
         abort(404)
     return page, row
 
@@ -295,17 +296,18 @@ def _visible_slugs_query(signed_in: bool, size: int):
         .join(Page, Page.id == SlugRedirect.page_id)
         .where(SlugRedirect.old_slug.in_(slugs), visible)
     )
-    return union(direct, renamed)
+    return Prepared(union(direct, renamed))
 
 
 def visible_slugs(slugs: set[str]) -> set[str]:
     """Of these slugs, those that name a page (or an old address of one) the user may see."""
     if not slugs:
         return set()
-    signed_in = access.is_signed_in(current_user)
+    reader = current_user._get_current_object()
+    signed_in = access.is_signed_in(reader)
     params = {"now": utcnow()}
     if signed_in:
-        params["institute_id"] = current_user.institute_id
+        params["institute_id"] = reader.institute_id
     found = set()
     pending = sorted(slugs)
     largest = SLUG_LIST_SIZES[-1]

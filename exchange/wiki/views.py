@@ -18,7 +18,7 @@ from exchange.accounts.models import Institute, User
 from exchange.core.fields import choices
 from exchange.core.forms import show_service_error
 from exchange.core.pagination import paginate
-from exchange.db import read_rows
+from exchange.db import Prepared, read_rows
 from exchange.extensions import db, limiter
 from exchange.wiki import bp, services
 from exchange.wiki.forms import (
@@ -212,20 +212,24 @@ def _view_queries():
     page_id = bindparam("page_id")
     return SimpleNamespace(
         # Plain rows: the page shows who signed off which revision, nothing more.
-        signoffs=select(
-            SignOff.level,
-            SignOff.created_at,
-            SignOff.revision_id,
-            Revision.number.label("revision_number"),
-            User.display_name.label("user_name"),
-        )
-        .join(Revision, Revision.id == SignOff.revision_id)
-        .outerjoin(User, User.id == SignOff.user_id)
-        .where(SignOff.page_id == page_id)
-        .order_by(SignOff.created_at, SignOff.id),
-        attachments=select(Attachment.filename, Attachment.size)
-        .where(Attachment.page_id == page_id)
-        .order_by(Attachment.filename),
+        signoffs=Prepared(
+            select(
+                SignOff.level,
+                SignOff.created_at,
+                SignOff.revision_id,
+                Revision.number.label("revision_number"),
+                User.display_name.label("user_name"),
+            )
+            .join(Revision, Revision.id == SignOff.revision_id)
+            .outerjoin(User, User.id == SignOff.user_id)
+            .where(SignOff.page_id == page_id)
+            .order_by(SignOff.created_at, SignOff.id)
+        ),
+        attachments=Prepared(
+            select(Attachment.filename, Attachment.size)
+            .where(Attachment.page_id == page_id)
+            .order_by(Attachment.filename)
+        ),
     )
 
 
@@ -233,6 +237,7 @@ def _view_queries():
 def view_page(slug: str):
     """Read a page: its stored HTML, contents, attachments, sign-offs and translations."""
     page, extras = load_page_row(slug)
+    reader = current_user._get_current_object()
     revision = page.current_revision
     queries = _view_queries()
     params = {"page_id": page.id}
@@ -243,7 +248,7 @@ def view_page(slug: str):
     translations = [
         p
         for p in [page.translation_of, *(page.translations if extras.n_translations else [])]
-        if p is not None and access.can_view(current_user, p)
+        if p is not None and access.can_view(reader, p)
     ]
     return render_template(
         "wiki/view_page.html",
@@ -255,9 +260,9 @@ def view_page(slug: str):
         attachments=attachments,
         translations=translations,
         stale_translation=services.translation_is_stale(page)
-        and access.can_view(current_user, page.translation_of),
-        watching=access.is_signed_in(current_user) and bool(extras.watching),
-        can_sign_off=services.can_sign_off(current_user, page),
+        and access.can_view(reader, page.translation_of),
+        watching=access.is_signed_in(reader) and bool(extras.watching),
+        can_sign_off=services.can_sign_off(reader, page),
         labels={"kind": KIND_LABELS, "language": LANGUAGE_LABELS, "status": STATUS_LABELS},
     )
 

@@ -131,9 +131,9 @@ def test_cookie_is_secure_behind_a_trusted_https_proxy(monkeypatch, tmp_path):
     app = create_app(
         {"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://", "PROXY_COUNT": 1}
     )
-    # The home page sets the session cookie (its forms carry a CSRF token).
-    plain = app.test_client().get("/", headers={"X-Forwarded-Proto": "http"})
-    proxied = app.test_client().get("/", headers={"X-Forwarded-Proto": "https"})
+    # The sign-in page sets the session cookie (its form carries a CSRF token).
+    plain = app.test_client().get("/sign-in", headers={"X-Forwarded-Proto": "http"})
+    proxied = app.test_client().get("/sign-in", headers={"X-Forwarded-Proto": "https"})
     assert "Secure" not in plain.headers["Set-Cookie"]
     assert "Secure" in proxied.headers["Set-Cookie"]
     assert "Strict-Transport-Security" in proxied.headers
