@@ -36,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.http_bench import BIN, USER_AGENT, prepare_database  # noqa: E402
+from bench.http_bench import BIN, USER_AGENT, prepare_database, server_env  # noqa: E402
 
 SECRET = "wiki-instructions-" + "0" * 40  # fixed, so that dumps of two runs compare
 SHORT, LONG, WARMUP = 10, 40, 5
@@ -53,20 +53,8 @@ CSRF_RE = re.compile(r'(name="csrf_token"[^>]*? value=")[^"]*(")')
 
 
 def environment(instance: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    for key in ("DATABASE_URL", "PROXY_COUNT", "RATELIMIT_ENABLED", "MAIL_DISPATCH"):
-        env.pop(key, None)
-    env.update(
-        FLASK_APP="app.py",
-        EXCHANGE_ENV="production",
-        EXCHANGE_INSTANCE_PATH=str(instance),
-        SECRET_KEY=SECRET,
-        SESSION_COOKIE_SECURE="false",
-        RATELIMIT_STORAGE_URI="memory://",
-        MAIL_BACKEND="file",
-        PYTHONDONTWRITEBYTECODE="1",
-    )
-    return env
+    """The HTTP benchmark's production settings, with a fixed key (dumps compare)."""
+    return {**server_env(str(instance)), "SECRET_KEY": SECRET}
 
 
 def slugs(instance: Path) -> dict[str, str]:

@@ -206,23 +206,29 @@ def test_columns_of_an_empty_index(tmp_path):
     index.close()
 
 
-def test_an_index_without_the_sequence_column_still_answers_phrases(tmp_path):
-    """An index written before the ``sequence`` column (until sync rebuilds it): no error."""
+def old_index(folder, missing: str, docs: list[SearchDocument]):
+    """A Whoosh index written before the field ``missing`` existed, holding ``docs``."""
     from whoosh import index as whoosh_index
 
     from exchange.search.whoosh_backend import index_fields, schema
 
     old = schema()
-    old.remove("sequence")
-    folder = tmp_path / "old"
+    old.remove(missing)
     folder.mkdir()
     ix = whoosh_index.create_in(str(folder), old)
     writer = ix.writer()
-    for n in range(3):
-        fields = index_fields(make_doc(n, random.Random(n)))
-        del fields["sequence"]
+    for doc in docs:
+        fields = index_fields(doc)
+        del fields[missing]
         writer.add_document(**fields)
     writer.commit()
+    return ix
+
+
+def test_an_index_without_the_sequence_column_still_answers_phrases(tmp_path):
+    """An index written before the ``sequence`` column (until sync rebuilds it): no error."""
+    folder = tmp_path / "old"
+    ix = old_index(folder, "sequence", [make_doc(n, random.Random(n)) for n in range(3)])
     with ix.searcher() as searcher:
         cols = Columns(searcher, str(folder))
         assert cols.has_sequence(np.array([0, 2], dtype=np.int32), ["w000", "w001"]).all()
@@ -273,22 +279,11 @@ def test_a_three_letter_prefix_finds_every_word_it_starts(tmp_path):
 
 def test_an_index_without_the_lead_field_still_answers_prefixes(tmp_path):
     """An index from before ``lead`` (until sync rebuilds it) expands three letters too."""
-    from whoosh import index as whoosh_index
+    from exchange.search.whoosh_backend import SearchView
 
-    from exchange.search.whoosh_backend import SearchView, index_fields, schema
-
-    old = schema()
-    old.remove("lead")
-    folder = tmp_path / "old"
-    folder.mkdir()
-    ix = whoosh_index.create_in(str(folder), old)
-    writer = ix.writer()
     texts = ["probe rest", "protocol rest", "other rest"]
-    for n, text in enumerate(texts):
-        fields = index_fields(_prefix_doc(n, text))
-        del fields["lead"]
-        writer.add_document(**fields)
-    writer.commit()
+    folder = tmp_path / "old"
+    ix = old_index(folder, "lead", [_prefix_doc(n, text) for n, text in enumerate(texts)])
     view = SearchView(folder, ix.searcher())
     assert not view.has_leads
     matches = view.run(parse("pro*").tree, frozenset({"public"}), Filters())
