@@ -11,10 +11,11 @@ Korean (Hangul nouns with particles and verb endings). Then:
 2. builds an SQLite FTS5 table of the same documents, fed the same pre-analysed terms
    (``index_fields`` output: the terms of ``exchange.search.analysis``), so both engines
    match the same documents for the same query;
-3. runs queries of seven kinds made from the corpus (every one has hits for the reader):
+3. runs queries of eight kinds made from the corpus (every one has hits for the reader):
    single terms (frequent, mid, rare), two-word AND, two-word phrases, 3-letter prefixes,
    field filters (``tag:``, ``institute:``, ``title:``), a word plus a facet filter (kind,
-   language, institute, date range, tag) and Korean particle-inflected words. Each runs through
+   language, institute, date range, tag), Korean particle-inflected words and 4-letter
+   prefixes. Each runs through
    ``exchange.search.service.search(user, request)`` in ``app.test_request_context()`` as a
    signed-in KR-AISI member (ACL filter, facet counts, the database re-check of the shown hits,
    highlighted snippets), and through the FTS5 equivalent (MATCH; the ACL as ``IN`` a TEMP
@@ -126,7 +127,8 @@ READER_EMAIL = "member@kr-aisi.example"
 READER_INSTITUTE = "KR-AISI"
 PAGE_KINDS = ("methodology", "finding", "guide", "rotation_report")
 PAGE_KIND_WEIGHTS = (35, 35, 20, 10)
-KINDS = ("term", "and", "phrase", "prefix", "field", "facet", "korean")
+# Kinds added later go last, so that the queries of the earlier kinds stay the same.
+KINDS = ("term", "and", "phrase", "prefix", "field", "facet", "korean", "prefix4")
 KIND_LABELS = {
     "term": "single term",
     "and": "two-word AND",
@@ -135,6 +137,7 @@ KIND_LABELS = {
     "field": "field filter",
     "facet": "word + facet filter",
     "korean": "Korean, with particles",
+    "prefix4": "4-letter prefix",
 }
 START = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
 SPAN_DAYS = 1420  # to 2026-11-21
@@ -801,6 +804,16 @@ class QueryMaker:
         if prefix not in self.prefixes:  # each prefix once: the expansion cache is per prefix
             self.prefixes.add(prefix)
             self.add(out, BenchQuery("prefix", "", f"{prefix}*", {}, d.n))
+
+    def _prefix4(self, out, i):
+        d = next(self.sources("page", "en"))
+        words = sorted({w for w in content_words(d) if len(w) >= 5})
+        if not words:
+            return
+        prefix = self.rng.choice(words)[:4]
+        if prefix not in self.prefixes:
+            self.prefixes.add(prefix)
+            self.add(out, BenchQuery("prefix4", "", f"{prefix}*", {}, d.n))
 
     def _field(self, out, i):
         label = ("tag", "institute", "title")[i % 3]

@@ -313,6 +313,25 @@ class Columns:
                 self._cached_postings -= len(old.ids)
         return found
 
+    def union(self, fieldname: str, words: Iterable[str]) -> np.ndarray:
+        """A mask of the documents holding any of ``words`` (a prefix's expansion).
+
+        Lists not cached already are read without caching them: a long prefix can start
+        hundreds of rare words, which would push the lists of other queries out.
+        """
+        out = np.zeros(self.size, dtype=bool)
+        for word in words:
+            found = self._cache.get((fieldname, word))
+            if found is not None:
+                out[found.ids] = True
+                continue
+            where = self._present.get((fieldname, word))
+            leaves = self.leaves if where is None else [self.leaves[i] for i in where]
+            for reader, offset, _leaf in leaves:
+                ids, _weights = read_leaf(reader, fieldname, word)
+                out[ids + offset if offset else ids] = True
+        return out
+
     def mask(self, fieldname: str, text: str) -> np.ndarray:
         out = np.zeros(self.size, dtype=bool)
         out[self.postings(fieldname, text).ids] = True

@@ -13,13 +13,12 @@ and the same terms can feed another backend; the body's terms in order as one co
 cheaper than positions in every posting), plus word-pair *shingles* of frequent terms
 (:data:`COMMON_TERMS` most frequent in a sample, chosen when a generation is built and stored
 with it), so that a phrase of common words -- the slow case -- is one short posting list; the
-distinct surface words,
-from which spelling suggestions come and on which a prefix (``eval*``) of four letters or
-more is expanded to at most :data:`MAX_EXPANSION` words, the most frequent first; the first
-three letters of each surface word (``lead``: a three-letter prefix, which starts hundreds of
-words, is one posting list and finds them all); exact values for facets and field
-filters; the ACL tokens of the access policy; and a compact column per document with its facet
-values and field lengths. Queries do not go through Whoosh's matchers: :mod:`.engine` reads the
+distinct surface words, from which spelling suggestions come and on which a prefix of five
+letters or more (``evalu*``) is expanded to the words it starts; the first three and four
+letters of each surface word (``lead``: a short prefix, which starts hundreds of words, is
+one posting list and finds them all); exact values for facets and field filters; the ACL
+tokens of the access policy; and a compact column per document with its facet values and
+field lengths. Queries do not go through Whoosh's matchers: :mod:`.engine` reads the
 posting lists into arrays and evaluates, counts and ranks with whole-array operations.
 
 Measured reasons for these choices are in ``bench/README.md`` ("Search").
@@ -56,16 +55,19 @@ from exchange.search.engine import Columns, masks_any
 from exchange.search.query import All, Any, Everything, Phrase, Prefix, Value, Words
 
 SCHEMA_VERSION = 5
-#: A prefix of this many letters is one posting list: the ``lead`` field holds the first
-#: ``LEAD`` letters of each of a document's surface words (edge n-grams, one length only).
-LEAD = 3
+#: A prefix of one of these lengths is one posting list: the ``lead`` field holds the first
+#: three and the first four letters of each of a document's surface words (edge n-grams).
+LEADS = (3, 4)
 #: How many of the most frequent terms get shingles, and the sample they are chosen from.
 COMMON_TERMS = 500
 COMMON_SAMPLE = 5000
 #: A term must be in at least this share of the sampled documents to count as common.
 COMMON_MIN_SHARE = 0.01
-#: A longer prefix expands to at most this many words (the most frequent ones).
+#: A title suggestion's last word expands to at most this many words (the most frequent).
 MAX_EXPANSION = 48
+#: A prefix longer than the ``lead`` grams matches at most this many words (the most frequent):
+#: at five letters and more, all of them in practice.
+MAX_PREFIX_WORDS = 512
 #: How many words of a prefix are looked at before choosing the most frequent.
 MAX_PREFIX_SCAN = 5000
 #: A rebuild writes segments of at most this many documents (held in memory until written).
@@ -118,14 +120,15 @@ def shingles(terms: list[str], common: frozenset[str]) -> set[str]:
 
 
 def leads(words: Iterable[str]) -> list[str]:
-    """The first :data:`LEAD` letters of each word long enough (repeated: a prefix's weight
+    """The first three and four letters of each word long enough (repeated: a prefix's weight
     in a document is how many of its distinct words start with it).
 
-    A 3-letter prefix is the expensive one: it starts hundreds of words, and reading each
-    word's postings cost more than 50 ms at 50,000 documents (``bench/README.md``, "Search").
-    As one term of its own it is one posting list, and it finds every word it starts.
+    Short prefixes are the expensive ones: a 3-letter prefix starts hundreds of words, and
+    reading each word's postings cost more than 50 ms at 50,000 documents (``bench/README.md``,
+    "Search"). As one term of its own it is one posting list, and it finds every word it
+    starts.
     """
-    return [w[:LEAD] for w in words if len(w) >= LEAD]
+    return [w[:n] for w in words for n in LEADS if len(w) >= n]
 
 
 def choose_common(
@@ -448,7 +451,7 @@ class SearchView:
         self.reader = searcher.reader()
         self.columns = Columns(searcher, str(path))
         self._acl: dict[frozenset[str], np.ndarray] = {}
-        self._expansions: dict[tuple[str, str], tuple[str, ...]] = {}
+        self._expansions: dict[tuple[str, str, int], tuple[str, ...]] = {}
         # An index from before the field (until ``search sync`` rebuilds it) expands instead.
         self.has_leads = "lead" in self.reader.schema
 
@@ -471,12 +474,12 @@ class SearchView:
             docs[cols.postings("key", key).ids] = False
         return docs
 
-    def expand(self, fieldname: str, prefix: str) -> tuple[str, ...]:
-        """Words of ``fieldname`` starting with ``prefix``: the most frequent, at most a few."""
-        key = (fieldname, prefix)
+    def expand(self, fieldname: str, prefix: str, limit: int = MAX_EXPANSION) -> tuple[str, ...]:
+        """Words of ``fieldname`` starting with ``prefix``: the ``limit`` most frequent."""
+        key = (fieldname, prefix, limit)
         found = self._expansions.get(key)
         if found is None:
-            found = self.columns.expand(fieldname, prefix, MAX_EXPANSION, MAX_PREFIX_SCAN)
+            found = self.columns.expand(fieldname, prefix, limit, MAX_PREFIX_SCAN)
             if len(self._expansions) > 1024:
                 self._expansions.clear()
             self._expansions[key] = found
@@ -541,18 +544,21 @@ class SearchView:
         if isinstance(part, Prefix):
             if plan is not None:
                 plan.prefixes.add(part.prefix)
-            if len(part.prefix) == LEAD and self.has_leads:
+            if not self.has_leads:  # an index from before the field: the old expansion
+                expanded = self.expand("words", part.prefix)
+                if plan is not None:
+                    plan.score.extend(("words", w) for w in expanded)
+                return within & cols.union("words", expanded)
+            if len(part.prefix) in LEADS:
                 if plan is not None:
                     plan.score.append(("lead", part.prefix))
                 return within & cols.mask("lead", part.prefix)
-            expanded = self.expand("words", part.prefix)
-            out = np.zeros(cols.size, dtype=bool)
-            if expanded:
-                out[np.concatenate([cols.postings("words", w).ids for w in expanded])] = True
-            out &= within
-            if plan is not None:
-                plan.score.extend(("words", w) for w in expanded)
-            return out
+            # Longer: the words it starts, ranked as their longest lead gram (one list, not
+            # one score per word).
+            expanded = self.expand("words", part.prefix, MAX_PREFIX_WORDS)
+            if plan is not None and expanded:
+                plan.score.append(("lead", part.prefix[: LEADS[-1]]))
+            return within & cols.union("words", expanded)
         if isinstance(part, Value):
             return within & cols.mask(part.field, part.value)
         if isinstance(part, Everything):

@@ -249,32 +249,65 @@ def _prefix_doc(n: int, text: str) -> SearchDocument:
     )
 
 
-def test_a_three_letter_prefix_finds_every_word_it_starts(tmp_path):
-    """More words start with ``pro`` than a prefix expands to: all of them are found, the
-    document with more of them ranks first, and every such word is marked in snippets."""
-    from exchange.search.highlight import snippet
+@pytest.fixture(scope="module")
+def prefixed(tmp_path_factory):
+    """More words start with ``prob`` (and ``probl``) than a title suggestion expands to."""
     from exchange.search.whoosh_backend import MAX_EXPANSION
 
     suffixes = [f"{a}{b}" for a in "bcdfghjklm" for b in "aeiou"][: MAX_EXPANSION + 12]
-    docs = [_prefix_doc(n, f"pro{s} rest") for n, s in enumerate(suffixes)]
+    docs = [_prefix_doc(n, f"probl{s} rest") for n, s in enumerate(suffixes)]
     docs.append(_prefix_doc(len(docs), "probe protocol provenance rest"))
     docs.append(_prefix_doc(len(docs), "unrelated approach rest"))  # "pro" inside a word
-    index = WhooshIndex(tmp_path / "index")
+    index = WhooshIndex(tmp_path_factory.mktemp("prefixes") / "index")
     index.rebuild([docs])
-    view = index.view()
+    yield index.view(), docs
+    index.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("pro*", "all but the last"),  # three letters: one ``lead`` list
+        ("prob*", "all but the last"),  # four letters: one ``lead`` list
+        ("probl*", "the problXX words"),  # five letters: every word it starts, expanded
+        ("prot*", "protocol"),
+        ("prove*", "protocol"),
+        ("zzz*", "none"),
+        ("zzzzz*", "none"),
+    ],
+)
+def test_a_prefix_finds_every_word_it_starts(prefixed, query, expected):
+    view, docs = prefixed
+    matches = view.run(parse(query).tree, frozenset({"public"}), Filters(), limit=100)
+    want = {
+        "all but the last": docs[:-1],
+        "the problXX words": docs[:-2],
+        "protocol": [docs[-2]],
+        "none": [],
+    }[expected]
+    assert matches.total == len(want)
+    assert {h["key"] for h in matches.hits} == {d.key for d in want}
+    assert matches.highlight_prefixes == {query.rstrip("*")}
+
+
+def test_a_prefix_ranks_documents_with_more_of_its_words_first_and_marks_them(prefixed):
+    from exchange.search.highlight import snippet
+
+    view, docs = prefixed
     matches = view.run(parse("pro*").tree, frozenset({"public"}), Filters(), limit=100)
-    assert matches.total == len(docs) - 1
-    assert {h["key"] for h in matches.hits} == {d.key for d in docs[:-1]}
     assert matches.hits[0]["text"] == "probe protocol provenance rest"
-    assert matches.highlight_prefixes == {"pro"}
     marked = str(snippet(docs[-2].text, matches.highlight_terms, matches.highlight_prefixes))
     assert marked.count("<mark>") == 3
     other = str(snippet(docs[-1].text, matches.highlight_terms, matches.highlight_prefixes))
     assert "approach" in other and "<mark>" not in other
-    # Four letters and more: the words the prefix starts, by expansion.
-    longer = view.run(parse("prot*").tree, frozenset({"public"}), Filters())
-    assert [h["text"] for h in longer.hits] == ["probe protocol provenance rest"]
-    index.close()
+
+
+def test_a_long_prefix_leaves_the_posting_cache_alone(prefixed):
+    view, _docs = prefixed
+    cols = view.columns
+    before = set(cols._cache)
+    view.run(parse("probl*").tree, frozenset({"public"}), Filters())
+    assert not {key for key in set(cols._cache) - before if key[0] == "words"}
 
 
 def test_an_index_without_the_lead_field_still_answers_prefixes(tmp_path):
