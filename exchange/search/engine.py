@@ -314,7 +314,7 @@ class Columns:
         return found
 
     def union(self, fieldname: str, words: Iterable[str]) -> np.ndarray:
-        """A mask of the documents holding any of ``words`` (a prefix's expansion).
+        """A mask of the documents holding any of ``words`` (a prefix's expansion, ACL tokens).
 
         Lists not cached already are read without caching them: a long prefix can start
         hundreds of rare words, which would push the lists of other queries out.
@@ -442,13 +442,3 @@ class Columns:
         # lexsort: the last key is the primary one.
         order = np.lexsort((docs, -dates.astype(np.int64), -keys))
         return docs[order][:want].tolist()
-
-
-# --- Expanding prefixes --------------------------------------------------------------------
-
-
-def masks_any(parts: Iterable[np.ndarray], size: int) -> np.ndarray:
-    out = np.zeros(size, dtype=bool)
-    for part in parts:
-        out |= part
-    return out

@@ -51,7 +51,7 @@ from whoosh.index import LockError
 from exchange.search import whoosh_bulk
 from exchange.search.analysis import index_terms
 from exchange.search.documents import Analysed, SearchDocument, analyse, stored_data
-from exchange.search.engine import Columns, masks_any
+from exchange.search.engine import Columns
 from exchange.search.query import All, Any, Everything, Phrase, Prefix, Value, Words
 
 SCHEMA_VERSION = 5
@@ -462,7 +462,7 @@ class SearchView:
         cols = self.columns
         docs = self._acl.get(tokens)
         if docs is None:
-            docs = masks_any((cols.mask("acl", t) for t in sorted(tokens)), cols.size)
+            docs = cols.union("acl", sorted(tokens))
             docs &= cols.live
             if len(self._acl) > 64:
                 self._acl.clear()

@@ -9,7 +9,7 @@ from functools import cache
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import Select, bindparam, exists, func, select, union
+from sqlalchemy import bindparam, exists, func, select, union
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from exchange import access
@@ -39,13 +39,12 @@ def visible_pages():
     return select(Page).where(access.visibility_filter(current_user, Page))
 
 
-def load_page(slug: str, query: Select | None = None) -> Page:
+def load_page(slug: str) -> Page:
     """Load a page the current user may see, else 404 (hidden and missing look the same).
 
     A renamed page's old address redirects to the new one, keeping the rest of the path.
-    ``query`` (from ``services.page_by_slug``) loads more with the page in the same query.
     """
-    page, redirected = find_page(slug, query)
+    page, redirected = find_page(slug)
     if page is None or not access.can_view(current_user, page):
         abort(404)
     if redirected:

@@ -80,25 +80,16 @@ class SaveResult:
     theirs: Revision | None = None
 
 
-def page_by_slug(*options) -> Select:
-    """A select of the page whose slug is the ``slug`` bind parameter, with loader options.
-
-    Build it once and keep it (see ``find_page``): a statement that is run again skips
-    SQLAlchemy's cache-key work, which costs more than the query itself on a page view.
-    """
-    return select(Page).where(Page.slug == bindparam("slug")).options(*options)
+@cache
+def _page_by_slug() -> Select:
+    """The page whose slug is the ``slug`` bind parameter, built once: a statement that is
+    run again skips SQLAlchemy's cache-key work, which costs more than the query itself."""
+    return select(Page).where(Page.slug == bindparam("slug"))
 
 
-_page_by_slug = cache(page_by_slug)
-
-
-def find_page(slug: str, query: Select | None = None) -> tuple[Page | None, bool]:
-    """Return (page, redirected) for a slug, following the slugs of renamed pages.
-
-    ``query``, from ``page_by_slug``, loads what the caller needs with the page in one query.
-    """
-    query = _page_by_slug() if query is None else query
-    page = db.session.scalars(query, {"slug": slug}).unique().one_or_none()
+def find_page(slug: str) -> tuple[Page | None, bool]:
+    """Return (page, redirected) for a slug, following the slugs of renamed pages."""
+    page = db.session.scalars(_page_by_slug(), {"slug": slug}).one_or_none()
     if page is not None:
         return page, False
     redirect = db.session.get(SlugRedirect, slug)
